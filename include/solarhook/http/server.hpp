@@ -1,0 +1,52 @@
+// The Beast listener and its io threads. Accepts on one endpoint, caps open
+// connections (over the cap: an immediate 503, then close), and runs one
+// session per connection. Drain: stop accepting, answer in-flight requests,
+// then stop; the caller decides how long to wait between the two.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "solarhook/config/config.hpp"
+#include "solarhook/http/session.hpp"
+#include "solarhook/http/webhook_endpoint.hpp"
+
+namespace solarhook::http {
+
+class server {
+  public:
+    server(const config& cfg, webhook_endpoint& endpoint);
+    ~server();
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+
+    // Binds and listens (throws std::system_error naming the address), then runs
+    // the io threads.
+    void start();
+    std::uint16_t port() const noexcept { return port_; }
+
+    void begin_drain();
+    // True once no request is in flight; false if the timeout came first.
+    bool wait_idle(std::chrono::milliseconds timeout);
+    void stop();
+
+  private:
+    void do_accept();
+    void on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
+
+    const config& cfg_;
+    boost::asio::io_context ioc_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    boost::asio::steady_timer accept_retry_;
+    std::shared_ptr<server_state> state_;
+    std::vector<std::thread> threads_;
+    std::uint16_t port_ = 0;
+};
+
+}  // namespace solarhook::http

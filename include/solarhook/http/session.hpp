@@ -1,0 +1,97 @@
+// One HTTP/1.1 connection: read a request (fresh parser, header and body limits,
+// one deadline for the whole read so dribbled bytes cannot extend it), guard
+// its framing, answer it through the endpoint, and loop for keep-alive. Requests
+// are handled one at a time, so pipelined requests are answered in order.
+#pragma once
+
+#include <atomic>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "solarhook/config/config.hpp"
+#include "solarhook/http/webhook_endpoint.hpp"
+
+namespace solarhook::http {
+
+class session;
+
+// What the listener and all sessions share.
+struct server_state {
+    server_state(const config& c, webhook_endpoint& e) : cfg(c), endpoint(e) {}
+    const config& cfg;
+    webhook_endpoint& endpoint;
+    std::atomic<std::size_t> connections{0};
+    std::atomic<bool> draining{false};
+
+    void request_started();
+    void request_finished();
+    bool wait_idle(std::chrono::milliseconds timeout);
+
+    void add(const std::shared_ptr<session>& s);
+    void remove(session* s);
+    // Closes every open connection; only once the io threads have stopped.
+    void close_all();
+
+  private:
+    std::mutex sessions_mutex_;
+    std::unordered_map<session*, std::weak_ptr<session>> sessions_;
+    std::mutex mutex_;
+    std::condition_variable idle_;
+    std::size_t in_flight_ = 0;
+};
+
+class session : public std::enable_shared_from_this<session> {
+  public:
+    session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<server_state> state,
+            bool over_capacity);
+    ~session();
+    void run();
+    void close_socket() noexcept;
+
+  private:
+    void start();
+    void do_read();
+    void on_first_bytes(boost::beast::error_code ec, std::size_t n);
+    void do_read_header();
+    void on_header(boost::beast::error_code ec, std::size_t n);
+    void do_read_body();
+    void on_body(boost::beast::error_code ec, std::size_t n);
+    void on_read_error(boost::beast::error_code ec);
+    void reject(const problem& p, bool close);
+    void send(response res, bool close);
+    void on_write(bool close, boost::beast::error_code ec, std::size_t n);
+    void do_close();
+    void end_request();
+    void access_log(unsigned status, std::size_t resp_bytes);
+
+    boost::beast::tcp_stream stream_;
+    boost::beast::flat_buffer buffer_;
+    std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+    std::shared_ptr<server_state> state_;
+    std::shared_ptr<response> res_;
+    std::shared_ptr<boost::beast::http::response<boost::beast::http::empty_body>> continue_;
+    std::string remote_;
+    std::string request_id_;
+    std::string method_;
+    std::string target_;
+    std::size_t served_ = 0;
+    bool in_request_ = false;
+    bool over_capacity_;
+    std::chrono::steady_clock::time_point started_;
+};
+
+// The client's X-Request-Id if it is 1..64 of [A-Za-z0-9._-], else a fresh one.
+std::string pick_request_id(std::string_view offered);
+
+}  // namespace solarhook::http

@@ -1,0 +1,53 @@
+// Maps HTTP requests onto the ingest service and back: routing (webhook paths,
+// /healthz, /readyz), method and Content-Type policy, and the JSON answers.
+// precheck() runs on the header alone so a request that will be refused is
+// answered before its body is read. No sockets here; the session does I/O.
+#pragma once
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "solarhook/config/config.hpp"
+#include "solarhook/core/error.hpp"
+#include "solarhook/http/request_guard.hpp"
+#include "solarhook/ingest/ingest_service.hpp"
+
+namespace solarhook::http {
+
+using request = boost::beast::http::request<boost::beast::http::string_body>;
+using response = boost::beast::http::response<boost::beast::http::string_body>;
+
+enum class route_kind { webhook, healthz, readyz };
+struct route {
+    route_kind kind;
+    std::optional<std::string> url_type;
+};
+
+// Query strings are ignored; an unknown path or a malformed type segment is not_found.
+std::variant<route, problem> resolve_route(std::string_view target, std::string_view webhook_path);
+
+class webhook_endpoint {
+  public:
+    webhook_endpoint(const config& cfg, ingest_service& ingest);
+
+    std::optional<problem> precheck(const request_header& h) const;
+    response handle(const request& req, std::string_view request_id);
+    response error_response(const problem& p, const request_header& h) const;
+
+  private:
+    response json_response(boost::beast::http::status s, std::string body,
+                           const request_header& h) const;
+
+    std::string webhook_path_;
+    content_type_policy content_type_;
+    std::string delivery_id_header_;
+    std::chrono::seconds retry_after_;
+    ingest_service& ingest_;
+};
+
+}  // namespace solarhook::http

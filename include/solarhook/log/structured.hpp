@@ -1,0 +1,59 @@
+// Structured log records on top of spdlog: each record is a message plus a JSON
+// object of fields, rendered as one JSON line (ts, level, msg, fields...) or one
+// text line. Rendering escapes everything and replaces invalid UTF-8, so no
+// payload can break a line or throw from a log call.
+#pragma once
+
+#include <spdlog/common.h>
+#include <spdlog/logger.h>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "solarhook/config/config.hpp"
+#include "solarhook/core/clock.hpp"
+
+namespace solarhook::log {
+
+using level = spdlog::level::level_enum;
+
+// Pure rendering, unit-tested directly.
+std::string render_line(log_format fmt, clock::time_point ts, level lvl, std::string_view msg,
+                        const nlohmann::json& fields);
+
+// JSON dump that never throws on bad UTF-8 (replaces it) and escapes controls.
+std::string safe_dump(const nlohmann::json& j);
+
+class structured_logger {
+  public:
+    structured_logger(std::shared_ptr<spdlog::logger> out, log_format fmt);
+
+    bool enabled(level lvl) const noexcept { return out_->should_log(lvl); }
+    void write(level lvl, std::string_view msg, const nlohmann::json& fields = {}) noexcept;
+    void flush() noexcept;
+
+  private:
+    std::shared_ptr<spdlog::logger> out_;
+    log_format fmt_;
+};
+
+// Process-wide logger: stdout, JSON, info until init() says otherwise.
+structured_logger& get();
+// Replaces the process-wide logger; sink defaults to stdout.
+void init(log_format fmt, level lvl, spdlog::sink_ptr sink = nullptr);
+
+inline void info(std::string_view msg, const nlohmann::json& f = {}) {
+    get().write(level::info, msg, f);
+}
+inline void warn(std::string_view msg, const nlohmann::json& f = {}) {
+    get().write(level::warn, msg, f);
+}
+inline void error(std::string_view msg, const nlohmann::json& f = {}) {
+    get().write(level::err, msg, f);
+}
+inline void debug(std::string_view msg, const nlohmann::json& f = {}) {
+    get().write(level::debug, msg, f);
+}
+
+}  // namespace solarhook::log

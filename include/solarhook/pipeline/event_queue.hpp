@@ -1,0 +1,74 @@
+// Bounded MPMC queue of accepted events between the request path and workers.
+// Overflow policy: producers never block. They first reserve slots (refused when
+// full, counted), then push into a reserved slot, which cannot fail; so a request
+// can reserve, check dedup, and enqueue without ever half-accepting. Unused slots
+// return on the reservation's destruction. close() ends the queue for producers;
+// consumers drain what is left.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "solarhook/core/clock.hpp"
+#include "solarhook/decode/event.hpp"
+
+namespace solarhook {
+
+struct queued_event {
+    decoded_event event;
+    std::string key;
+    std::string request_id;
+    clock::time_point received_at;
+};
+
+class event_queue {
+  public:
+    explicit event_queue(std::size_t capacity);
+
+    class reservation {
+      public:
+        reservation(reservation&& other) noexcept;
+        reservation& operator=(reservation&&) = delete;
+        ~reservation();
+        void push(queued_event ev);  // consumes one reserved slot
+        std::size_t remaining() const noexcept { return slots_; }
+
+      private:
+        friend class event_queue;
+        reservation(event_queue* q, std::size_t n) : queue_(q), slots_(n) {}
+        event_queue* queue_;
+        std::size_t slots_;
+    };
+
+    // n slots, or nullopt when they do not fit or the queue is closed.
+    std::optional<reservation> try_reserve(std::size_t n);
+
+    // Blocks until an event is available; nullopt once closed and empty.
+    std::optional<queued_event> pop();
+
+    void close();
+    bool closed() const;
+    std::size_t size() const;
+    std::size_t capacity() const noexcept { return capacity_; }
+    // True when a single-slot reservation would be refused right now.
+    bool full() const;
+    std::uint64_t refused() const;
+
+  private:
+    void release(std::size_t n);
+
+    const std::size_t capacity_;
+    mutable std::mutex mutex_;
+    std::condition_variable not_empty_;
+    std::deque<queued_event> items_;
+    std::size_t reserved_ = 0;
+    bool closed_ = false;
+    std::uint64_t refused_ = 0;
+};
+
+}  // namespace solarhook

@@ -1,0 +1,56 @@
+// N threads that pop accepted events and pass each to every handler in order.
+// Shutdown closes the queue and waits, up to a deadline, for the workers to
+// finish what is queued; what could not be processed by then is reported, not
+// silently dropped. The destructor always joins.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "solarhook/pipeline/event_queue.hpp"
+#include "solarhook/pipeline/handler.hpp"
+
+namespace solarhook {
+
+struct drain_report {
+    bool complete = false;        // every worker finished before the deadline
+    std::size_t left_queued = 0;  // events never started
+    std::size_t in_progress = 0;  // events a handler was still working on
+};
+
+class worker_pool {
+  public:
+    worker_pool(event_queue& queue, std::vector<std::shared_ptr<handler>> handlers,
+                unsigned workers);
+    ~worker_pool();
+    worker_pool(const worker_pool&) = delete;
+    worker_pool& operator=(const worker_pool&) = delete;
+
+    void start();
+    drain_report stop(std::chrono::milliseconds deadline);
+
+    std::uint64_t processed() const noexcept { return processed_.load(); }
+    std::uint64_t failed() const noexcept { return failed_.load(); }
+
+  private:
+    void run();
+
+    event_queue& queue_;
+    std::vector<std::shared_ptr<handler>> handlers_;
+    const unsigned count_;
+    std::vector<std::thread> threads_;
+    std::atomic<std::uint64_t> processed_{0};
+    std::atomic<std::uint64_t> failed_{0};
+    std::atomic<std::size_t> busy_{0};
+    std::mutex mutex_;
+    std::condition_variable exited_;
+    unsigned running_ = 0;
+};
+
+}  // namespace solarhook

@@ -1,0 +1,27 @@
+// The first sink: one structured log line per processed event,
+// {"ts","level":"info","msg":"event","type","key","event":{typed fields}}, plus
+// "extra" with the fields the typed struct does not carry, when there are any.
+#pragma once
+
+#include "solarhook/log/structured.hpp"
+#include "solarhook/pipeline/handler.hpp"
+
+namespace solarhook {
+
+class log_sink final : public handler {
+  public:
+    // nullptr: the process-wide logger at the time of each event.
+    explicit log_sink(log::structured_logger* out = nullptr) : out_(out) {}
+    std::string_view name() const override { return "log"; }
+
+    // The line's fields, without ts/level/msg; pure, for tests and other sinks.
+    static nlohmann::json fields(const queued_event& ev);
+
+  protected:
+    void handle_(const queued_event& ev) override;
+
+  private:
+    log::structured_logger* out_;
+};
+
+}  // namespace solarhook

@@ -1,0 +1,160 @@
+#include "solarhook/app/cli.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/program_options.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+
+#include "solarhook/app/service.hpp"
+#include "solarhook/log/structured.hpp"
+#include "solarhook/sinks/log_sink.hpp"
+
+namespace solarhook::app {
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* k_usage = R"(usage:
+  solarhook serve [--config FILE] [--listen HOST:PORT] [--log-format json|text]
+                  [--log-level LEVEL] [--io-threads N] [--workers N]
+  solarhook check-config FILE
+  solarhook --version
+)";
+
+po::options_description serve_options() {
+    po::options_description d("serve options");
+    d.add_options()("help,h", "show this help")("config", po::value<std::string>(),
+                                                "JSON config file (defaults are embedded)")(
+        "listen", po::value<std::string>(), "HOST:PORT to listen on (default 127.0.0.1:8080)")(
+        "log-format", po::value<std::string>(), "json (default) or text")(
+        "log-level", po::value<std::string>(), "trace|debug|info|warn|error|critical|off")(
+        "io-threads", po::value<unsigned>(), "HTTP I/O threads")("workers", po::value<unsigned>(),
+                                                                 "event handler threads");
+    return d;
+}
+
+int serve(const config& cfg) {
+    log::init(cfg.log_fmt, spdlog::level::from_str(cfg.log_level));
+    system_clock clk;
+    std::vector<std::shared_ptr<handler>> handlers{std::make_shared<log_sink>()};
+    service svc(cfg, std::move(handlers), clk);
+
+    // Signals are waited for on a private context so that no io thread is needed.
+    boost::asio::io_context signals_ctx;
+    boost::asio::signal_set signals(signals_ctx, SIGINT, SIGTERM);
+    int received = 0;
+    signals.async_wait([&](const boost::system::error_code&, int sig) { received = sig; });
+
+    try {
+        svc.start();
+    } catch (const std::exception& e) {
+        log::error("cannot start", {{"error", e.what()}});
+        log::get().flush();
+        return 1;
+    }
+    log::info("listening", {{"version", SOLARHOOK_VERSION},
+                            {"host", cfg.listen_host},
+                            {"port", svc.port()},
+                            {"webhook_path", cfg.webhook_path},
+                            {"pid", ::getpid()},
+                            {"io_threads", cfg.io_threads},
+                            {"workers", cfg.workers},
+                            {"queue_capacity", cfg.queue_capacity},
+                            {"store", "memory"}});
+    signals_ctx.run();
+
+    log::info("shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    const auto r = svc.shutdown();
+    const auto left = r.events.left_queued + r.events.in_progress;
+    log::get().write(left == 0 ? log::level::info : log::level::warn, "shutdown complete",
+                     {{"requests_drained", r.requests_drained},
+                      {"events_processed", r.processed},
+                      {"events_failed", r.failed},
+                      {"events_left_unprocessed", left},
+                      {"events_left_queued", r.events.left_queued},
+                      {"events_left_in_progress", r.events.in_progress}});
+    log::get().flush();
+    if (!r.events.complete) {
+        // A handler is still running past the drain deadline; its thread cannot be
+        // joined, so leave without running destructors that would wait for it.
+        std::_Exit(0);
+    }
+    return 0;
+}
+
+}  // namespace
+
+config parse_serve_args(const std::vector<std::string>& args) {
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(serve_options()).run(), vm);
+    po::notify(vm);
+    config cfg = vm.count("config") ? load_config_file(vm["config"].as<std::string>()) : config{};
+    nlohmann::json flags = nlohmann::json::object();
+    if (vm.count("listen")) {
+        flags["listen"] = vm["listen"].as<std::string>();
+    }
+    if (vm.count("log-format")) {
+        flags["log_format"] = vm["log-format"].as<std::string>();
+    }
+    if (vm.count("log-level")) {
+        flags["log_level"] = vm["log-level"].as<std::string>();
+    }
+    if (vm.count("io-threads")) {
+        flags["io_threads"] = vm["io-threads"].as<unsigned>();
+    }
+    if (vm.count("workers")) {
+        flags["workers"] = vm["workers"].as<unsigned>();
+    }
+    try {
+        return apply_config_json(std::move(cfg), flags);
+    } catch (const config_error& e) {
+        throw config_error(fmt::format("command line: {}", e.what()));
+    }
+}
+
+int run_cli(int argc, char** argv) {
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        std::cout << k_usage;
+        return args.empty() ? 2 : 0;
+    }
+    if (args[0] == "--version" || args[0] == "version") {
+        std::cout << "solarhook " << SOLARHOOK_VERSION << "\n";
+        return 0;
+    }
+    try {
+        if (args[0] == "check-config") {
+            if (args.size() != 2) {
+                std::cerr << "usage: solarhook check-config FILE\n";
+                return 2;
+            }
+            const config cfg = load_config_file(args[1]);
+            std::cout << "config OK: " << args[1] << "\n" << to_json(cfg).dump(2) << "\n";
+            return 0;
+        }
+        if (args[0] == "serve") {
+            const std::vector<std::string> rest(args.begin() + 1, args.end());
+            if (std::find(rest.begin(), rest.end(), "--help") != rest.end() ||
+                std::find(rest.begin(), rest.end(), "-h") != rest.end()) {
+                std::cout << k_usage << "\n" << serve_options();
+                return 0;
+            }
+            return serve(parse_serve_args(rest));
+        }
+    } catch (const config_error& e) {
+        std::cerr << "solarhook: " << e.what() << "\n";
+        return 2;
+    } catch (const po::error& e) {
+        std::cerr << "solarhook: " << e.what() << "\n" << k_usage;
+        return 2;
+    }
+    std::cerr << "solarhook: unknown command '" << args[0] << "'\n" << k_usage;
+    return 2;
+}
+
+}  // namespace solarhook::app

@@ -1,0 +1,414 @@
+#include "solarhook/decode/decoder.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include "solarhook/decode/bounded_json.hpp"
+
+namespace solarhook {
+namespace {
+
+using json = nlohmann::json;
+
+// Collects field-level failures (fatal) and warnings while one object decodes.
+struct field_reader {
+    const json& obj;
+    std::vector<json> errors;
+    std::vector<std::string> warnings;
+
+    const json* find(std::string_view field) const {
+        auto it = obj.find(field);
+        if (it == obj.end() || it->is_null()) {
+            return nullptr;
+        }
+        return &*it;
+    }
+
+    bool has(std::string_view field) const { return find(field) != nullptr; }
+
+    // Why `v` is not a usable 64-bit identifier, or empty if it is one.
+    static std::string int_problem(const json& v, std::int64_t& out) {
+        constexpr auto max = std::numeric_limits<std::int64_t>::max();
+        if (v.is_number_unsigned()) {
+            if (v.get<std::uint64_t>() > static_cast<std::uint64_t>(max)) {
+                return "out of the 64-bit integer range";
+            }
+            out = v.get<std::int64_t>();
+            return {};
+        }
+        if (v.is_number_integer()) {
+            out = v.get<std::int64_t>();
+            return out < 0 ? "must not be negative" : "";
+        }
+        if (v.is_number_float()) {
+            const double d = v.get<double>();
+            // nlohmann stores integer literals beyond 64 bits as doubles.
+            if (!std::isfinite(d) || std::fabs(d) >= 9.2e18) {
+                return "out of the 64-bit integer range";
+            }
+            return d == std::trunc(d) ? "must be an integer, got a decimal number"
+                                      : "must be an integer, got a fractional number";
+        }
+        if (v.is_string()) {
+            const auto& s = v.get_ref<const std::string&>();
+            if (s.empty() ||
+                !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+                return "must be an integer or a digit-only string";
+            }
+            auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+            if (ec == std::errc::result_out_of_range) {
+                return "out of the 64-bit integer range";
+            }
+            return ptr == s.data() + s.size() ? "" : "must be an integer or a digit-only string";
+        }
+        return fmt::format("must be an integer or a digit-only string, got {}", v.type_name());
+    }
+
+    void fail(std::string_view field, std::string_view why) {
+        errors.push_back(json{{"field", field}, {"problem", why}});
+    }
+
+    std::optional<std::int64_t> id(std::string_view field, bool required) {
+        const json* v = find(field);
+        if (v == nullptr) {
+            if (required) {
+                fail(field, "missing");
+            }
+            return std::nullopt;
+        }
+        std::int64_t out = 0;
+        if (auto why = int_problem(*v, out); !why.empty()) {
+            fail(field, why);
+            return std::nullopt;
+        }
+        return out;
+    }
+
+    // A status that carries the event's meaning (required => errors) or not (=> warnings).
+    std::optional<customer_status> status(std::string_view field, bool fatal, bool required) {
+        const json* v = find(field);
+        if (v == nullptr) {
+            if (required) {
+                fail(field, "missing");
+            }
+            return std::nullopt;
+        }
+        std::int64_t out = 0;
+        if (auto why = int_problem(*v, out); !why.empty()) {
+            if (fatal) {
+                fail(field, why);
+            } else {
+                warnings.push_back(fmt::format("{} {}; ignored", field, why));
+            }
+            return std::nullopt;
+        }
+        const auto s = static_cast<customer_status>(out);
+        if (!is_documented(s)) {
+            warnings.push_back(
+                fmt::format("{} = {} is not a documented status (0-3); kept", field, out));
+        }
+        return s;
+    }
+
+    std::optional<std::string> str(std::string_view field) {
+        const json* v = find(field);
+        if (v == nullptr) {
+            return std::nullopt;
+        }
+        if (!v->is_string()) {
+            warnings.push_back(
+                fmt::format("{} should be a string, got {}; kept in the raw "
+                            "payload only",
+                            field, v->type_name()));
+            return std::nullopt;
+        }
+        return v->get<std::string>();
+    }
+};
+
+std::optional<customer_type> parse_customer_type(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) {
+        return c == '_' ? '-' : static_cast<char>(std::toupper(c));
+    });
+    for (auto t :
+         {customer_type::residential, customer_type::commercial, customer_type::large_scale}) {
+        if (s == customer_type_name(t)) {
+            return t;
+        }
+    }
+    return std::nullopt;
+}
+
+customer_created decode_customer_created(field_reader& r) {
+    customer_created c;
+    const bool v2 = !r.has("pkcustomerid") && r.has("customer_id");
+    c.generation = v2 ? 2 : 1;
+    if (v2) {
+        c.customer_id = r.id("customer_id", true).value_or(0);
+        c.user_id = r.id("assigned_user_id", false);
+        c.type_id = r.id("customer_type_id", false);
+        c.status = r.status("customer_status_id", false, false);
+        c.customer_uid = r.str("customer_uid");
+        c.first_name = r.str("first_name");
+        c.surname = r.str("surname");
+        c.phone_primary = r.str("phone_primary");
+        c.site_address = r.str("site_address");
+        c.created_at = r.str("customer_created_at");
+        c.assigned_user_name = r.str("assigned_user_name");
+        c.assigned_user_email = r.str("assigned_user_email");
+    } else {
+        if (!r.has("pkcustomerid")) {
+            r.fail("pkcustomerid", "missing (generation-2 senders use customer_id)");
+        } else {
+            c.customer_id = r.id("pkcustomerid", true).value_or(0);
+        }
+        c.user_id = r.id("fkuserid", false);
+        c.status = r.status("customer_status", false, false);
+        if (auto raw = r.str("customer_type")) {
+            c.type = parse_customer_type(*raw);
+            if (!c.type) {
+                c.type = customer_type::other;
+                r.warnings.push_back(fmt::format(
+                    "customer_type \"{}\" is not RESIDENTIAL, COMMERCIAL or LARGE-SCALE; kept",
+                    *raw));
+            }
+            c.type_raw = std::move(raw);
+        }
+    }
+    c.customer_email = r.str("customer_email");
+    c.customer_name = r.str("customer_name");
+    return c;
+}
+
+customer_status_change decode_status_change(field_reader& r) {
+    customer_status_change c;
+    const char* id_field =
+        !r.has("pkcustomerid") && r.has("customer_id") ? "customer_id" : "pkcustomerid";
+    c.customer_id = r.id(id_field, true).value_or(0);
+    c.user_id = r.id("fkuserid", false);
+    c.customer_email = r.str("customer_email");
+    c.customer_name = r.str("customer_name");
+    c.old_status = r.status("old_status", true, false);
+    c.new_status = r.status("new_status", true, true).value_or(customer_status::no_status);
+    c.status_name = r.str("status_name");
+    if (c.status_name && r.errors.empty() && is_documented(c.new_status) &&
+        *c.status_name != status_label(c.new_status)) {
+        r.warnings.push_back(fmt::format("status_name \"{}\" disagrees with new_status {} ({})",
+                                         *c.status_name, static_cast<std::int64_t>(c.new_status),
+                                         status_label(c.new_status)));
+    }
+    return c;
+}
+
+template <typename Activity>
+Activity decode_activity(field_reader& r, std::string_view expected) {
+    Activity a;
+    a.customer_id = r.id("belongs_to_customer", true).value_or(0);
+    a.user_id = r.id("belongs_to_user", false);
+    a.project_id = r.id("belongs_to_project", true).value_or(0);
+    a.activity_type = r.str("activity_type").value_or(std::string(expected));
+    return a;
+}
+
+recent_draft_project decode_draft(field_reader& r) {
+    recent_draft_project d;
+    d.project_id = r.id("pkcustomerquotationid", true).value_or(0);
+    d.user_id = r.id("fkuserid", false);
+    d.quote_nickname = r.str("quotenickname");
+    d.site_address = r.str("siteaddress");
+    return d;
+}
+
+std::string_view expected_activity(event_type t) {
+    switch (t) {
+        case event_type::project_email_sent:
+            return "email_sent";
+        case event_type::project_sms_sent:
+            return "sms_sent";
+        case event_type::published_proposal_link:
+            return "published_proposal_link";
+        default:
+            return {};
+    }
+}
+
+problem with_index(problem p, std::size_t index) {
+    p.message = fmt::format("event [{}]: {}", index, p.message);
+    for (auto& d : p.details) {
+        if (d.is_object()) {
+            d["index"] = index;
+        }
+    }
+    if (p.details.empty()) {
+        p.details.push_back(json{{"index", index}});
+    }
+    return p;
+}
+
+}  // namespace
+
+bool valid_type_segment(std::string_view s) noexcept {
+    return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+}
+
+event_type classify(const json& obj) {
+    if (auto it = obj.find("activity_type"); it != obj.end()) {
+        if (it->is_string()) {
+            for (auto t : {event_type::project_email_sent, event_type::project_sms_sent,
+                           event_type::published_proposal_link}) {
+                if (it->get_ref<const std::string&>() == expected_activity(t)) {
+                    return t;
+                }
+            }
+        }
+        return event_type::unclassified;
+    }
+    if (obj.contains("pkcustomerquotationid")) {
+        return event_type::recent_draft_project;
+    }
+    const bool customer = obj.contains("pkcustomerid") || obj.contains("customer_id");
+    if (customer && (obj.contains("old_status") || obj.contains("new_status"))) {
+        return event_type::customer_status_change;
+    }
+    if (customer && (obj.contains("customer_status") || obj.contains("customer_status_id"))) {
+        return event_type::customer_created;
+    }
+    return event_type::unclassified;
+}
+
+std::variant<decoded_event, problem> decode_object(const json& obj,
+                                                   std::optional<std::string_view> url_type) {
+    if (!obj.is_object()) {
+        return problem{errc::not_an_object,
+                       fmt::format("an event must be a JSON object, got {}", obj.type_name())};
+    }
+    decoded_event ev;
+    ev.raw = obj;
+    const event_type shape = classify(obj);
+    event_type type = shape;
+    if (url_type) {
+        if (!valid_type_segment(*url_type)) {
+            return problem{errc::not_found, "event type in the path must match [a-z0-9_]{1,64}"};
+        }
+        if (auto known = parse_type_name(*url_type)) {
+            type = *known;
+            const auto act = obj.find("activity_type");
+            const bool activity_disagrees =
+                !expected_activity(type).empty() && act != obj.end() &&
+                (!act->is_string() ||
+                 act->get_ref<const std::string&>() != expected_activity(type));
+            if ((shape != event_type::unclassified && shape != type) || activity_disagrees) {
+                const std::string body_type = shape != event_type::unclassified
+                                                  ? std::string(type_name(shape))
+                                                  : fmt::format("activity_type {}", act->dump());
+                return problem{
+                    errc::type_mismatch,
+                    fmt::format("the URL says {} but the body is {}", *url_type, body_type),
+                    json::array({{{"url_type", *url_type}, {"body_type", body_type}}})};
+            }
+        } else {
+            // A type we do not know yet (e.g. contract_signed): keep it under the URL's name.
+            type = event_type::unclassified;
+            ev.type_label = std::string(*url_type);
+        }
+    }
+    ev.type = type;
+    if (ev.type_label.empty()) {
+        ev.type_label = std::string(type_name(type));
+    }
+
+    field_reader r{obj, {}, {}};
+    switch (type) {
+        case event_type::customer_created:
+            ev.data = decode_customer_created(r);
+            break;
+        case event_type::customer_status_change:
+            ev.data = decode_status_change(r);
+            break;
+        case event_type::project_email_sent:
+            ev.data = decode_activity<project_email_sent>(r, "email_sent");
+            break;
+        case event_type::project_sms_sent:
+            ev.data = decode_activity<project_sms_sent>(r, "sms_sent");
+            break;
+        case event_type::published_proposal_link:
+            ev.data = decode_activity<published_proposal_link>(r, "published_proposal_link");
+            break;
+        case event_type::recent_draft_project:
+            ev.data = decode_draft(r);
+            break;
+        case event_type::unclassified:
+            ev.data = unclassified_event{};
+            r.warnings.push_back(url_type ? fmt::format("event type {} is not one solarhook knows; "
+                                                        "kept unclassified",
+                                                        *url_type)
+                                          : "payload matches no known event shape; kept "
+                                            "unclassified");
+            break;
+    }
+    if (!r.errors.empty()) {
+        std::string fields;
+        for (const auto& e : r.errors) {
+            fields += fields.empty() ? "" : ", ";
+            fields += fmt::format("{} {}", e["field"].get<std::string>(),
+                                  e["problem"].get<std::string>());
+        }
+        return problem{errc::invalid_event, fmt::format("{}: {}", ev.type_label, fields),
+                       json(r.errors)};
+    }
+    ev.warnings = std::move(r.warnings);
+    return ev;
+}
+
+decode_result decode_body(std::string_view body, std::optional<std::string_view> url_type,
+                          const decode_limits& limits) {
+    auto parsed = parse_bounded(body, limits.max_bytes, limits.max_depth);
+    if (auto* p = std::get_if<problem>(&parsed)) {
+        return std::move(*p);
+    }
+    const json& root = std::get<json>(parsed);
+    std::vector<decoded_event> events;
+    if (root.is_object()) {
+        auto one = decode_object(root, url_type);
+        if (auto* p = std::get_if<problem>(&one)) {
+            return std::move(*p);
+        }
+        events.push_back(std::move(std::get<decoded_event>(one)));
+        return events;
+    }
+    if (!root.is_array()) {
+        return problem{errc::not_an_object,
+                       fmt::format("body must be a JSON object or an array of objects, got {}",
+                                   root.type_name())};
+    }
+    if (root.empty()) {
+        return problem{errc::empty_body, "body is an empty array: it carries no event"};
+    }
+    if (root.size() > limits.max_events) {
+        return problem{errc::too_many_events, fmt::format("body holds {} events, the limit is {}",
+                                                          root.size(), limits.max_events)};
+    }
+    events.reserve(root.size());
+    for (std::size_t i = 0; i < root.size(); ++i) {
+        if (!root[i].is_object()) {
+            return problem{
+                errc::not_an_object,
+                fmt::format("event [{}] must be a JSON object, got {}", i, root[i].type_name()),
+                json::array({{{"index", i}}})};
+        }
+        auto one = decode_object(root[i], url_type);
+        if (auto* p = std::get_if<problem>(&one)) {
+            return with_index(std::move(*p), i);
+        }
+        events.push_back(std::move(std::get<decoded_event>(one)));
+    }
+    return events;
+}
+
+}  // namespace solarhook

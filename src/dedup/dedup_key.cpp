@@ -1,0 +1,84 @@
+#include "solarhook/dedup/dedup_key.hpp"
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace solarhook {
+
+std::string canonical_json(const nlohmann::json& j) {
+    // nlohmann::json keeps object members in a std::map, so dump() is already sorted.
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string sha256_hex(std::string_view data) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) != 1) {
+        throw std::runtime_error("EVP_Digest(SHA-256) failed");
+    }
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out(len * 2, '0');
+    for (unsigned int i = 0; i < len; ++i) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 0xF];
+    }
+    return out;
+}
+
+std::optional<std::string> render_key_template(std::string_view tmpl, const nlohmann::json& obj) {
+    std::string out;
+    std::size_t pos = 0;
+    while (pos < tmpl.size()) {
+        const auto open = tmpl.find('{', pos);
+        out.append(tmpl.substr(pos, open - pos));
+        if (open == std::string_view::npos) {
+            break;
+        }
+        const auto close = tmpl.find('}', open);
+        if (close == std::string_view::npos) {
+            return std::nullopt;
+        }
+        const auto field = tmpl.substr(open + 1, close - open - 1);
+        auto it = obj.find(field);
+        if (it == obj.end() || it->is_null()) {
+            return std::nullopt;
+        }
+        out += it->is_string() ? it->get<std::string>() : canonical_json(*it);
+        pos = close + 1;
+    }
+    return out;
+}
+
+bool usable_delivery_id(std::string_view id) noexcept {
+    return !id.empty() && id.size() <= 200 &&
+           std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+std::string event_key(const decoded_event& ev, const key_policy& policy,
+                      std::optional<std::string_view> delivery_id, std::size_t index,
+                      std::size_t count, std::vector<std::string>& warnings) {
+    if (delivery_id && usable_delivery_id(*delivery_id)) {
+        return count > 1 ? fmt::format("id:{}#{}", *delivery_id, index)
+                         : fmt::format("id:{}", *delivery_id);
+    }
+    if (auto it = policy.templates.find(ev.type_label); it != policy.templates.end()) {
+        if (auto rendered = render_key_template(it->second, ev.raw);
+            rendered && rendered->size() <= 512) {
+            return fmt::format("{}:{}", ev.type_label, *rendered);
+        }
+        warnings.push_back(
+            fmt::format("dedup key template \"{}\" could not be applied (a field "
+                        "is missing or the key is over 512 bytes); used the "
+                        "content hash",
+                        it->second));
+    }
+    std::string material = ev.type_label;
+    material += '\n';
+    material += canonical_json(ev.raw);
+    return sha256_hex(material);
+}
+
+}  // namespace solarhook

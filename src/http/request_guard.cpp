@@ -1,0 +1,93 @@
+#include "solarhook/http/request_guard.hpp"
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/field.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+namespace solarhook::http {
+namespace beast = boost::beast;
+using beast::http::field;
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+// The last comma-separated coding across every Transfer-Encoding field.
+std::string_view last_coding(const request_header& h) {
+    std::string_view last;
+    const auto [first, end] = h.equal_range(field::transfer_encoding);
+    for (auto it = first; it != end; ++it) {
+        std::string_view v = it->value();
+        std::size_t pos = 0;
+        while (pos <= v.size()) {
+            auto comma = v.find(',', pos);
+            if (comma == std::string_view::npos) {
+                comma = v.size();
+            }
+            if (auto c = trim(v.substr(pos, comma - pos)); !c.empty()) {
+                last = c;
+            }
+            pos = comma + 1;
+        }
+    }
+    // Parameters (";q=...") are not part of the coding name.
+    return trim(last.substr(0, last.find(';')));
+}
+
+problem framing(std::string message) {
+    return problem{errc::bad_framing, std::move(message)};
+}
+
+}  // namespace
+
+std::optional<problem> check_framing(const request_header& h) {
+    const auto cl_count = h.count(field::content_length);
+    const auto te_count = h.count(field::transfer_encoding);
+    if (cl_count > 0 && te_count > 0) {
+        return framing("both Content-Length and Transfer-Encoding are present");
+    }
+    if (cl_count > 1) {
+        return framing("Content-Length is repeated");
+    }
+    if (cl_count == 1) {
+        const std::string_view v = h[field::content_length];
+        if (v.empty() || v.find(',') != std::string_view::npos ||
+            !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+            return framing("Content-Length must be a single decimal number");
+        }
+    }
+    if (te_count > 0) {
+        if (!beast::iequals(last_coding(h), "chunked")) {
+            return framing("the last Transfer-Encoding must be chunked");
+        }
+        if (h.version() < 11) {
+            return framing("Transfer-Encoding is not allowed on HTTP/1.0");
+        }
+    }
+    return std::nullopt;
+}
+
+bool is_json_media_type(std::string_view content_type) noexcept {
+    std::string type(trim(content_type.substr(0, content_type.find(';'))));
+    std::transform(type.begin(), type.end(), type.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (type == "application/json") {
+        return true;
+    }
+    const auto slash = type.find('/');
+    return slash != std::string::npos && slash > 0 && type.size() > 5 &&
+           type.compare(type.size() - 5, 5, "+json") == 0 && slash < type.size() - 5;
+}
+
+}  // namespace solarhook::http

@@ -1,0 +1,112 @@
+#include "solarhook/http/server.hpp"
+
+#include <fmt/format.h>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+
+#include <system_error>
+
+#include "solarhook/log/structured.hpp"
+
+namespace solarhook::http {
+namespace net = boost::asio;
+namespace beast = boost::beast;
+using tcp = net::ip::tcp;
+
+server::server(const config& cfg, webhook_endpoint& endpoint)
+    : cfg_(cfg),
+      ioc_(static_cast<int>(cfg.io_threads)),
+      acceptor_(net::make_strand(ioc_)),
+      accept_retry_(acceptor_.get_executor()),
+      state_(std::make_shared<server_state>(cfg, endpoint)) {}
+
+server::~server() {
+    stop();
+}
+
+void server::start() {
+    boost::system::error_code ec;
+    tcp::resolver resolver(ioc_);
+    auto results = resolver.resolve(cfg_.listen_host, std::to_string(cfg_.listen_port),
+                                    tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+    if (ec || results.empty()) {
+        throw std::system_error(ec, fmt::format("cannot resolve listen host {}", cfg_.listen_host));
+    }
+    const tcp::endpoint ep = results.begin()->endpoint();
+    auto check = [&](const char* what) {
+        if (ec) {
+            throw std::system_error(
+                ec, fmt::format("{} {}:{}", what, ep.address().to_string(), ep.port()));
+        }
+    };
+    acceptor_.open(ep.protocol(), ec);
+    check("cannot open a socket for");
+    acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    check("cannot set SO_REUSEADDR on");
+    acceptor_.bind(ep, ec);
+    check("cannot bind");
+    acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    check("cannot listen on");
+    port_ = acceptor_.local_endpoint().port();
+
+    do_accept();
+    threads_.reserve(cfg_.io_threads);
+    for (unsigned i = 0; i < cfg_.io_threads; ++i) {
+        threads_.emplace_back([this] { ioc_.run(); });
+    }
+}
+
+void server::do_accept() {
+    acceptor_.async_accept(net::make_strand(ioc_),
+                           beast::bind_front_handler(&server::on_accept, this));
+}
+
+void server::on_accept(boost::beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
+        return;
+    }
+    if (ec) {
+        // EMFILE and friends: back off briefly instead of spinning on accept.
+        log::error("accept failed", {{"error", ec.message()}});
+        accept_retry_.expires_after(std::chrono::milliseconds(100));
+        accept_retry_.async_wait([this](boost::beast::error_code wec) {
+            if (!wec && acceptor_.is_open()) {
+                do_accept();
+            }
+        });
+        return;
+    }
+    const bool over = ++state_->connections > cfg_.limits.max_connections;
+    std::make_shared<session>(std::move(socket), state_, over)->run();
+    do_accept();
+}
+
+void server::begin_drain() {
+    state_->draining = true;
+    net::post(acceptor_.get_executor(), [this] {
+        boost::system::error_code ec;
+        acceptor_.close(ec);
+        accept_retry_.cancel();
+    });
+}
+
+bool server::wait_idle(std::chrono::milliseconds timeout) {
+    return state_->wait_idle(timeout);
+}
+
+void server::stop() {
+    ioc_.stop();
+    for (auto& t : threads_) {
+        if (t.joinable()) {
+            t.join();
+        }
+    }
+    threads_.clear();
+    // Idle keep-alive connections would otherwise stay open until the io_context
+    // is destroyed; with no io thread running, closing them here is race-free.
+    state_->close_all();
+}
+
+}  // namespace solarhook::http

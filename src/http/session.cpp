@@ -1,0 +1,306 @@
+#include "solarhook/http/session.hpp"
+
+#include <fmt/format.h>
+#include <boost/asio/dispatch.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <algorithm>
+#include <random>
+#include <vector>
+
+#include "solarhook/http/request_guard.hpp"
+#include "solarhook/log/structured.hpp"
+
+namespace solarhook::http {
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace net = boost::asio;
+
+void server_state::request_started() {
+    std::lock_guard lock(mutex_);
+    ++in_flight_;
+}
+
+void server_state::request_finished() {
+    std::lock_guard lock(mutex_);
+    if (--in_flight_ == 0) {
+        idle_.notify_all();
+    }
+}
+
+bool server_state::wait_idle(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return idle_.wait_for(lock, timeout, [this] { return in_flight_ == 0; });
+}
+
+void server_state::add(const std::shared_ptr<session>& s) {
+    std::lock_guard lock(sessions_mutex_);
+    sessions_.emplace(s.get(), s);
+}
+
+void server_state::remove(session* s) {
+    std::lock_guard lock(sessions_mutex_);
+    sessions_.erase(s);
+}
+
+void server_state::close_all() {
+    std::vector<std::shared_ptr<session>> open;
+    {
+        std::lock_guard lock(sessions_mutex_);
+        for (auto& [ptr, weak] : sessions_) {
+            if (auto s = weak.lock()) {
+                open.push_back(std::move(s));
+            }
+        }
+    }
+    for (auto& s : open) {
+        s->close_socket();
+    }
+}
+
+std::string pick_request_id(std::string_view offered) {
+    const bool usable =
+        !offered.empty() && offered.size() <= 64 &&
+        std::all_of(offered.begin(), offered.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+        });
+    if (usable) {
+        return std::string(offered);
+    }
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    return fmt::format("{:016x}", rng());
+}
+
+session::session(net::ip::tcp::socket&& socket, std::shared_ptr<server_state> state,
+                 bool over_capacity)
+    : stream_(std::move(socket)), state_(std::move(state)), over_capacity_(over_capacity) {
+    beast::error_code ec;
+    const auto ep = stream_.socket().remote_endpoint(ec);
+    remote_ = ec ? "-" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
+}
+
+session::~session() {
+    state_->remove(this);
+    if (in_request_) {
+        state_->request_finished();
+    }
+    --state_->connections;
+}
+
+void session::close_socket() noexcept {
+    beast::error_code ec;
+    stream_.socket().close(ec);
+}
+
+void session::run() {
+    state_->add(shared_from_this());
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&session::start, shared_from_this()));
+}
+
+void session::start() {
+    if (over_capacity_) {
+        in_request_ = true;
+        state_->request_started();
+        started_ = std::chrono::steady_clock::now();
+        request_id_ = pick_request_id({});
+        method_ = target_ = "-";
+        reject(problem{errc::overloaded, "too many open connections; retry shortly"}, true);
+        return;
+    }
+    do_read();
+}
+
+void session::do_read() {
+    if (state_->draining) {
+        return do_close();
+    }
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(state_->cfg.limits.max_header_bytes));
+    parser_->body_limit(state_->cfg.limits.max_body_bytes);
+    if (buffer_.size() > 0) {
+        // A pipelined request is already here: its deadline starts now.
+        stream_.expires_after(state_->cfg.limits.request_timeout);
+        return do_read_header();
+    }
+    // Idle until the first byte; a new connection gets the request deadline,
+    // a kept-alive one the idle deadline.
+    stream_.expires_after(served_ == 0 ? state_->cfg.limits.request_timeout
+                                       : state_->cfg.limits.keep_alive_timeout);
+    stream_.async_read_some(
+        buffer_.prepare(4096),
+        beast::bind_front_handler(&session::on_first_bytes, shared_from_this()));
+}
+
+void session::on_first_bytes(beast::error_code ec, std::size_t n) {
+    if (ec) {
+        return do_close();  // idle timeout, or the client went away between requests
+    }
+    buffer_.commit(n);
+    stream_.expires_after(state_->cfg.limits.request_timeout);
+    do_read_header();
+}
+
+void session::do_read_header() {
+    in_request_ = true;
+    state_->request_started();
+    started_ = std::chrono::steady_clock::now();
+    request_id_.clear();
+    method_ = target_ = "-";
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&session::on_header, shared_from_this()));
+}
+
+void session::on_header(beast::error_code ec, std::size_t) {
+    if (ec) {
+        return on_read_error(ec);
+    }
+    const auto& h = parser_->get().base();
+    method_ = std::string(h.method_string());
+    target_ = std::string(h.target().substr(0, 256));
+    request_id_ = pick_request_id(h["X-Request-Id"]);
+
+    if (auto p = check_framing(h)) {
+        return reject(*p, true);
+    }
+    if (auto p = state_->endpoint.precheck(h)) {
+        // An unread body would be taken for the next request: close unless there is none.
+        return reject(*p, !parser_->is_done());
+    }
+    if (beast::iequals(h[bhttp::field::expect], "100-continue") && !parser_->is_done()) {
+        continue_ = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
+                                                                         h.version());
+        return bhttp::async_write(stream_, *continue_,
+                                  [self = shared_from_this()](beast::error_code wec, std::size_t) {
+                                      if (wec) {
+                                          return self->do_close();
+                                      }
+                                      self->do_read_body();
+                                  });
+    }
+    do_read_body();
+}
+
+void session::do_read_body() {
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&session::on_body, shared_from_this()));
+}
+
+void session::on_body(beast::error_code ec, std::size_t) {
+    if (ec) {
+        return on_read_error(ec);
+    }
+    auto res = state_->endpoint.handle(parser_->get(), request_id_);
+    ++served_;
+    const bool close = !res.keep_alive() ||
+                       served_ >= state_->cfg.limits.max_requests_per_connection ||
+                       state_->draining;
+    send(std::move(res), close);
+}
+
+void session::on_read_error(beast::error_code ec) {
+    if (ec == bhttp::error::header_limit) {
+        return reject(
+            problem{errc::header_too_large, fmt::format("request header block is over {} bytes",
+                                                        state_->cfg.limits.max_header_bytes)},
+            true);
+    }
+    if (ec == bhttp::error::body_limit) {
+        return reject(problem{errc::body_too_large, fmt::format("request body is over {} bytes",
+                                                                state_->cfg.limits.max_body_bytes)},
+                      true);
+    }
+    if (ec == beast::error::timeout) {
+        access_log(408, 0);  // the stream has closed the socket; nothing can be sent
+        return end_request();
+    }
+    if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
+        ec == net::error::eof || ec == net::error::connection_reset ||
+        ec == net::error::operation_aborted) {
+        return end_request();  // the client went away mid-request
+    }
+    // Any other parser error is a malformed request (bad framing, bad chunk, ...).
+    reject(problem{errc::bad_framing, fmt::format("malformed HTTP request: {}", ec.message())},
+           true);
+}
+
+void session::reject(const problem& p, bool close) {
+    request_header h;
+    if (parser_ && parser_->is_header_done()) {
+        h = parser_->get().base();
+    } else {
+        h.version(11);
+    }
+    auto res = state_->endpoint.error_response(p, h);
+    if (p.code == errc::bad_framing || p.code == errc::header_too_large) {
+        log::warn("rejected request", {{"request_id", request_id_},
+                                       {"remote", remote_},
+                                       {"error", code_name(p.code)},
+                                       {"message", p.message}});
+    }
+    send(std::move(res), close);
+}
+
+void session::send(response res, bool close) {
+    if (request_id_.empty()) {
+        request_id_ = pick_request_id({});
+    }
+    res.set("X-Request-Id", request_id_);
+    if (close) {
+        res.keep_alive(false);
+    }
+    res_ = std::make_shared<response>(std::move(res));
+    stream_.expires_after(state_->cfg.limits.request_timeout);
+    bhttp::async_write(stream_, *res_,
+                       beast::bind_front_handler(&session::on_write, shared_from_this(), close));
+}
+
+void session::on_write(bool close, beast::error_code ec, std::size_t) {
+    access_log(res_->result_int(), res_->body().size());
+    res_.reset();
+    end_request();
+    if (ec) {
+        return;  // the socket is gone; nothing more to say
+    }
+    if (close) {
+        return do_close();
+    }
+    do_read();
+}
+
+void session::end_request() {
+    if (in_request_) {
+        in_request_ = false;
+        state_->request_finished();
+    }
+}
+
+void session::do_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+}
+
+void session::access_log(unsigned status, std::size_t resp_bytes) {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - started_)
+                        .count();
+    std::size_t req_bytes = 0;
+    if (parser_ && parser_->is_header_done()) {
+        req_bytes = parser_->get().body().size();
+    }
+    log::info("request", {{"method", method_},
+                          {"path", target_},
+                          {"status", status},
+                          {"req_bytes", req_bytes},
+                          {"resp_bytes", resp_bytes},
+                          {"duration_us", us},
+                          {"remote", remote_},
+                          {"request_id", request_id_}});
+}
+
+}  // namespace solarhook::http

@@ -1,0 +1,161 @@
+#include "solarhook/http/webhook_endpoint.hpp"
+
+#include <fmt/format.h>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/rfc7230.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include "solarhook/http/status_map.hpp"
+#include "solarhook/log/structured.hpp"
+
+namespace solarhook::http {
+namespace bhttp = boost::beast::http;
+
+namespace {
+// message::keep_alive() exists only on whole messages; headers need it too.
+bool wants_keep_alive(const request_header& h) {
+    const bhttp::token_list conn{h[bhttp::field::connection]};
+    bool close = false;
+    bool keep = false;
+    for (const auto& t : conn) {
+        close = close || boost::beast::iequals(t, "close");
+        keep = keep || boost::beast::iequals(t, "keep-alive");
+    }
+    return h.version() >= 11 ? !close : keep;
+}
+}  // namespace
+
+std::variant<route, problem> resolve_route(std::string_view target, std::string_view webhook_path) {
+    std::string_view path = target.substr(0, target.find('?'));
+    if (path == "/healthz") {
+        return route{route_kind::healthz, std::nullopt};
+    }
+    if (path == "/readyz") {
+        return route{route_kind::readyz, std::nullopt};
+    }
+    if (path.starts_with(webhook_path)) {
+        std::string_view rest = path.substr(webhook_path.size());
+        if (rest.empty() || rest == "/") {
+            return route{route_kind::webhook, std::nullopt};
+        }
+        if (rest.front() == '/') {
+            rest.remove_prefix(1);
+            if (valid_type_segment(rest)) {
+                return route{route_kind::webhook, std::string(rest)};
+            }
+            return problem{errc::not_found,
+                           fmt::format("no such path; the event type after {}/ must match "
+                                       "[a-z0-9_]{{1,64}}",
+                                       webhook_path)};
+        }
+    }
+    return problem{
+        errc::not_found,
+        fmt::format("no such path; events go to POST {0} or {0}/<event_type>", webhook_path)};
+}
+
+webhook_endpoint::webhook_endpoint(const config& cfg, ingest_service& ingest)
+    : webhook_path_(cfg.webhook_path),
+      content_type_(cfg.content_type),
+      delivery_id_header_(cfg.dedup.delivery_id_header),
+      retry_after_(cfg.retry_after),
+      ingest_(ingest) {}
+
+std::optional<problem> webhook_endpoint::precheck(const request_header& h) const {
+    auto r = resolve_route(h.target(), webhook_path_);
+    if (auto* p = std::get_if<problem>(&r)) {
+        return std::move(*p);
+    }
+    const auto& rt = std::get<route>(r);
+    if (rt.kind == route_kind::webhook) {
+        if (h.method() != bhttp::verb::post) {
+            return problem{errc::method_not_allowed, "webhooks must be sent with POST"};
+        }
+        if (content_type_ == content_type_policy::strict &&
+            !is_json_media_type(h[bhttp::field::content_type])) {
+            return problem{
+                errc::unsupported_media_type,
+                fmt::format("Content-Type must be application/json (got \"{}\")",
+                            std::string_view(h[bhttp::field::content_type])),
+                nlohmann::json::array(
+                    {{{"content_type", std::string_view(h[bhttp::field::content_type])}}})};
+        }
+    } else if (h.method() != bhttp::verb::get) {
+        return problem{errc::method_not_allowed, "health endpoints answer GET only"};
+    }
+    return std::nullopt;
+}
+
+response webhook_endpoint::json_response(bhttp::status s, std::string body,
+                                         const request_header& h) const {
+    response res{s, h.version()};
+    res.set(bhttp::field::server, "solarhook");
+    res.set(bhttp::field::content_type, "application/json");
+    res.set(bhttp::field::cache_control, "no-store");
+    res.keep_alive(wants_keep_alive(h));
+    res.body() = std::move(body);
+    if (s == bhttp::status::service_unavailable) {
+        res.set(bhttp::field::retry_after, std::to_string(retry_after_.count()));
+    }
+    res.prepare_payload();
+    return res;
+}
+
+response webhook_endpoint::error_response(const problem& p, const request_header& h) const {
+    auto res = json_response(to_status(p.code), error_body(p), h);
+    if (p.code == errc::method_not_allowed) {
+        auto r = resolve_route(h.target(), webhook_path_);
+        const auto* rt = std::get_if<route>(&r);
+        res.set(bhttp::field::allow,
+                rt != nullptr && rt->kind == route_kind::webhook ? "POST" : "GET");
+    }
+    return res;
+}
+
+response webhook_endpoint::handle(const request& req, std::string_view request_id) {
+    if (auto p = precheck(req.base())) {
+        return error_response(*p, req.base());
+    }
+    const auto rt = std::get<route>(resolve_route(req.target(), webhook_path_));
+    switch (rt.kind) {
+        case route_kind::healthz:
+            return json_response(bhttp::status::ok, R"({"status":"ok"})", req.base());
+        case route_kind::readyz:
+            if (ingest_.ready()) {
+                return json_response(bhttp::status::ok, R"({"status":"ready"})", req.base());
+            }
+            return json_response(
+                bhttp::status::service_unavailable,
+                ingest_.draining() ? R"({"status":"draining"})" : R"({"status":"queue_full"})",
+                req.base());
+        case route_kind::webhook:
+            break;
+    }
+
+    const std::string_view declared = req[bhttp::field::content_type];
+    if (!is_json_media_type(declared)) {
+        log::warn("content type is not JSON; parsing the body as JSON anyway",
+                  {{"request_id", request_id}, {"content_type", declared}});
+    }
+    std::optional<std::string_view> delivery_id;
+    if (!delivery_id_header_.empty()) {
+        if (auto it = req.find(delivery_id_header_); it != req.end()) {
+            delivery_id = it->value();
+        }
+    }
+    ingest_request in{req.body(), rt.url_type, delivery_id, request_id};
+    auto outcome = ingest_.ingest(in);
+    if (auto* p = std::get_if<problem>(&outcome)) {
+        return error_response(*p, req.base());
+    }
+    nlohmann::json events = nlohmann::json::array();
+    for (const auto& e : std::get<std::vector<ingested_event>>(outcome)) {
+        events.push_back({{"type", e.type}, {"key", e.key}, {"result", result_name(e.result)}});
+    }
+    return json_response(bhttp::status::ok,
+                         log::safe_dump({{"status", "accepted"}, {"events", std::move(events)}}),
+                         req.base());
+}
+
+}  // namespace solarhook::http

@@ -1,0 +1,147 @@
+#include "solarhook/log/structured.hpp"
+
+#include <spdlog/sinks/stdout_sinks.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <mutex>
+#include <vector>
+
+namespace solarhook::log {
+namespace {
+
+std::string_view level_name(level lvl) {
+    switch (lvl) {
+        case level::trace:
+            return "trace";
+        case level::debug:
+            return "debug";
+        case level::info:
+            return "info";
+        case level::warn:
+            return "warn";
+        case level::err:
+            return "error";
+        case level::critical:
+            return "critical";
+        default:
+            return "off";
+    }
+}
+
+std::shared_ptr<spdlog::logger> make_spdlog(level lvl, spdlog::sink_ptr sink) {
+    if (!sink) {
+        sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
+    }
+    auto lg = std::make_shared<spdlog::logger>("solarhook", std::move(sink));
+    // The record is fully rendered by render_line; spdlog only frames it.
+    lg->set_pattern("%v");
+    lg->set_level(lvl);
+    lg->flush_on(level::info);
+    return lg;
+}
+
+// Loggers are never freed once published: a reader may still hold the old one
+// while init() swaps in a new one, and init() runs a handful of times at most.
+std::mutex g_init_mutex;
+std::vector<std::unique_ptr<structured_logger>> g_all;
+std::atomic<structured_logger*> g_current{nullptr};
+
+structured_logger* publish(std::unique_ptr<structured_logger> fresh) {
+    auto* raw = fresh.get();
+    g_all.push_back(std::move(fresh));
+    g_current.store(raw, std::memory_order_release);
+    return raw;
+}
+
+}  // namespace
+
+std::string safe_dump(const nlohmann::json& j) {
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string render_line(log_format fmt, clock::time_point ts, level lvl, std::string_view msg,
+                        const nlohmann::json& fields) {
+    const nlohmann::json msg_json = std::string(msg);
+    std::string line;
+    line.reserve(128);
+    if (fmt == log_format::json) {
+        line += R"({"ts":")";
+        line += format_rfc3339(ts);
+        line += R"(","level":")";
+        line += level_name(lvl);
+        line += R"(","msg":)";
+        line += safe_dump(msg_json);
+        if (fields.is_object()) {
+            for (const auto& [k, v] : fields.items()) {
+                line += ',';
+                line += safe_dump(nlohmann::json(k));
+                line += ':';
+                line += safe_dump(v);
+            }
+        }
+        line += '}';
+    } else {
+        line += format_rfc3339(ts);
+        line += ' ';
+        line += level_name(lvl);
+        line += ' ';
+        // Quoted only if needed: the message is ours, but stay line-safe anyway.
+        const std::string m = safe_dump(msg_json);
+        line.append(m, 1, m.size() - 2);
+        if (fields.is_object()) {
+            for (const auto& [k, v] : fields.items()) {
+                line += ' ';
+                const bool plain = !k.empty() && std::all_of(k.begin(), k.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
+                });
+                line += plain ? k : safe_dump(nlohmann::json(k));
+                line += '=';
+                line += safe_dump(v);
+            }
+        }
+    }
+    return line;
+}
+
+structured_logger::structured_logger(std::shared_ptr<spdlog::logger> out, log_format fmt)
+    : out_(std::move(out)), fmt_(fmt) {}
+
+void structured_logger::write(level lvl, std::string_view msg,
+                              const nlohmann::json& fields) noexcept {
+    if (!out_->should_log(lvl)) {
+        return;
+    }
+    try {
+        out_->log(lvl, "{}", render_line(fmt_, std::chrono::system_clock::now(), lvl, msg, fields));
+    } catch (...) {
+        // A log call must never take a request or a worker down with it.
+    }
+}
+
+void structured_logger::flush() noexcept {
+    try {
+        out_->flush();
+    } catch (...) {
+    }
+}
+
+structured_logger& get() {
+    if (auto* cur = g_current.load(std::memory_order_acquire)) {
+        return *cur;
+    }
+    std::lock_guard lock(g_init_mutex);
+    if (auto* cur = g_current.load(std::memory_order_acquire)) {
+        return *cur;
+    }
+    return *publish(
+        std::make_unique<structured_logger>(make_spdlog(level::info, nullptr), log_format::json));
+}
+
+void init(log_format fmt, level lvl, spdlog::sink_ptr sink) {
+    std::lock_guard lock(g_init_mutex);
+    publish(std::make_unique<structured_logger>(make_spdlog(lvl, std::move(sink)), fmt));
+}
+
+}  // namespace solarhook::log

@@ -1,0 +1,28 @@
+#include "solarhook/pipeline/handler.hpp"
+
+#include <exception>
+
+#include "solarhook/log/structured.hpp"
+
+namespace solarhook {
+
+bool handler::deliver(const queued_event& ev) noexcept {
+    std::string what;
+    try {
+        handle_(ev);
+        return true;
+    } catch (const std::exception& e) {
+        what = e.what();
+    } catch (...) {
+        what = "unknown exception";
+    }
+    ++failures_;
+    log::error("handler failed", {{"handler", name()},
+                                  {"type", ev.event.type_label},
+                                  {"key", ev.key},
+                                  {"request_id", ev.request_id},
+                                  {"error", what}});
+    return false;
+}
+
+}  // namespace solarhook

@@ -1,0 +1,113 @@
+// The real binary, as an operator runs it.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "support/child_process.hpp"
+#include "support/http_client.hpp"
+#include "support/test_service.hpp"
+
+namespace solarhook {
+namespace {
+
+using json = nlohmann::json;
+const std::string k_bin = SOLARHOOK_BINARY;
+
+// Reads log lines until `msg` appears; returns that record (or null json).
+json wait_for_msg(test::child_process& p, const std::string& msg,
+                  std::vector<json>* seen = nullptr) {
+    while (auto line = p.read_line()) {
+        auto j = json::parse(*line, nullptr, false);
+        if (seen) {
+            seen->push_back(j);
+        }
+        if (j.is_object() && j["msg"] == msg) {
+            return j;
+        }
+    }
+    return nullptr;
+}
+
+TEST(daemon, version_and_usage) {
+    auto v = test::run_to_end({k_bin, "--version"});
+    EXPECT_EQ(v.code, 0);
+    EXPECT_EQ(v.out, std::string("solarhook ") + SOLARHOOK_VERSION + "\n");
+    EXPECT_EQ(test::run_to_end({k_bin}).code, 2);
+    EXPECT_EQ(test::run_to_end({k_bin, "bogus"}).code, 2);
+    auto bad_flag = test::run_to_end({k_bin, "serve", "--workers", "0"});
+    EXPECT_EQ(bad_flag.code, 2);
+    EXPECT_NE(bad_flag.err.find("workers"), std::string::npos) << bad_flag.err;
+}
+
+TEST(daemon, check_config_accepts_the_example_and_names_a_bad_key) {
+    auto ok = test::run_to_end(
+        {k_bin, "check-config", std::string(SOLARHOOK_SOURCE_DIR) + "/config/solarhook.json"});
+    EXPECT_EQ(ok.code, 0) << ok.err;
+    EXPECT_NE(ok.out.find("config OK"), std::string::npos);
+
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("solarhook_cfg_" + std::to_string(::getpid()) + ".json");
+    std::ofstream(path) << R"({"limits": {"max_body_byte": 10}})";
+    auto bad = test::run_to_end({k_bin, "check-config", path.string()});
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_NE(bad.err.find("limits.max_body_byte"), std::string::npos) << bad.err;
+    std::ofstream(path) << R"({"workers": "two"})";
+    bad = test::run_to_end({k_bin, "serve", "--config", path.string()});
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_NE(bad.err.find("'workers': expected an integer"), std::string::npos) << bad.err;
+    std::filesystem::remove(path);
+}
+
+TEST(daemon, cannot_bind_is_a_clear_failure) {
+    test::running_service taken;
+    test::child_process p(
+        {k_bin, "serve", "--listen", "127.0.0.1:" + std::to_string(taken.port())});
+    const auto code = p.wait();
+    ASSERT_TRUE(code);
+    EXPECT_EQ(*code, 1);
+    EXPECT_NE(p.rest_of_stdout().find("cannot start"), std::string::npos);
+}
+
+TEST(daemon, serves_events_and_drains_on_sigterm) {
+    test::child_process p({k_bin, "serve", "--listen", "127.0.0.1:0", "--workers", "2"});
+    const json listening = wait_for_msg(p, "listening");
+    ASSERT_TRUE(listening.is_object()) << p.all_stderr();
+    const auto port = listening["port"].get<std::uint16_t>();
+    ASSERT_NE(port, 0);
+
+    constexpr int n = 200;
+    for (int i = 0; i < n; ++i) {
+        const auto r = test::post(port, "/webhooks/solarproof",
+                                  R"({"pkcustomerquotationid":)" + std::to_string(i) + "}");
+        ASSERT_EQ(r.status, 200);
+    }
+    p.signal(SIGTERM);
+    std::vector<json> seen;
+    const json done = wait_for_msg(p, "shutdown complete", &seen);
+    ASSERT_TRUE(done.is_object());
+    EXPECT_EQ(done["events_left_unprocessed"], 0);
+    EXPECT_EQ(done["events_processed"], n);
+    EXPECT_EQ(done["requests_drained"], true);
+    const auto events = std::count_if(seen.begin(), seen.end(), [](const json& j) {
+        return j.is_object() && j["msg"] == "event" && j["type"] == "recent_draft_project";
+    });
+    EXPECT_EQ(events, n);
+    const auto code = p.wait();
+    ASSERT_TRUE(code);
+    EXPECT_EQ(*code, 0);
+}
+
+TEST(daemon, text_logs_on_request) {
+    test::child_process p({k_bin, "serve", "--listen", "127.0.0.1:0", "--log-format", "text"});
+    const auto line = p.read_line();
+    ASSERT_TRUE(line);
+    EXPECT_NE(line->find(" info listening "), std::string::npos) << *line;
+    p.signal(SIGINT);
+    EXPECT_EQ(p.wait(), 0);
+}
+
+}  // namespace
+}  // namespace solarhook
