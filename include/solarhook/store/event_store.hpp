@@ -1,0 +1,113 @@
+// The durable journal: events (pending|done|dead|quarantined) and dedup keys in
+// one SQLite file in WAL mode. A key and its event are inserted in the same
+// transaction and the key's primary key decides a race, so an acknowledged
+// event and its dedup mark are never apart. Knows nothing of HTTP or sinks.
+// Write methods expect the caller (one writer thread) to hold a transaction.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "solarhook/store/sqlite.hpp"
+
+namespace solarhook::store {
+
+enum class durability { full, normal };
+enum class event_state { pending, done, dead, quarantined };
+std::string_view state_name(event_state s) noexcept;
+std::optional<event_state> parse_state(std::string_view s) noexcept;
+
+using millis = std::int64_t;  // Unix time in milliseconds
+
+struct new_event {
+    std::string type;
+    std::string key;
+    std::string raw;    // the event object as received
+    std::string typed;  // the typed fields as JSON
+    std::string request_id;
+};
+
+struct stored_event {
+    std::int64_t id = 0;
+    std::string type;
+    std::string key;
+    std::string raw;
+    std::string typed;
+    millis received_at = 0;
+    event_state state = event_state::pending;
+    int attempts = 0;
+    millis next_attempt_at = 0;
+    std::string last_error;
+    std::string request_id;
+};
+
+struct list_filter {
+    std::optional<event_state> state;
+    std::optional<std::string> type;
+    std::optional<millis> since;
+    int limit = 50;
+};
+
+struct store_stats {
+    std::map<std::string, std::map<std::string, std::int64_t>> by_state_and_type;
+    std::optional<millis> oldest_pending;
+    std::int64_t dedup_keys = 0;
+};
+
+class event_store {
+  public:
+    static constexpr int k_schema_version = 2;
+
+    // Opens (creating if needed) and migrates. busy_timeout bounds lock waits.
+    event_store(const std::string& path, durability d, std::chrono::milliseconds busy_timeout);
+    // Opens an existing database for the CLI: no create, no migration beyond a check.
+    static std::unique_ptr<event_store> open_existing(const std::string& path,
+                                                      std::chrono::milliseconds busy_timeout);
+
+    int schema_version();
+
+    void begin();  // BEGIN IMMEDIATE
+    void commit();
+    void rollback() noexcept;
+
+    // nullopt: the key is live (a duplicate); else the new event's id.
+    std::optional<std::int64_t> insert_event(const new_event& e, millis now,
+                                             millis dedup_expires_at);
+    std::int64_t insert_quarantined(const std::string& type, const std::string& raw,
+                                    const std::string& reason, const std::string& request_id,
+                                    millis now);
+    void mark_done(std::int64_t id);
+    void schedule_retry(std::int64_t id, int attempts, millis next_at, const std::string& error);
+    void mark_dead(std::int64_t id, int attempts, const std::string& error);
+
+    // Pending events whose next attempt is due, oldest first.
+    std::vector<stored_event> due(millis now, int limit);
+    std::size_t purge_dedup(millis now, int limit);
+    std::size_t prune_done(millis received_before, int limit);
+    // Keeps at most max_rows quarantined rows and max_bytes of their payloads, oldest dropped
+    // first.
+    std::size_t bound_quarantine(std::int64_t max_rows, std::int64_t max_bytes);
+
+    std::vector<stored_event> list(const list_filter& f);
+    std::optional<stored_event> get(std::int64_t id);
+    // Marks these dead/quarantined/done events pending and due now; returns how many changed.
+    std::size_t replay(const std::vector<std::int64_t>& ids, millis now);
+    std::size_t replay_state(event_state s, millis now);
+    store_stats stats();
+
+    database& db() noexcept { return db_; }
+
+  private:
+    event_store(const std::string& path, database::mode m, std::chrono::milliseconds busy_timeout);
+    void migrate();
+    std::vector<stored_event> query(statement& st);
+
+    database db_;
+};
+
+}  // namespace solarhook::store

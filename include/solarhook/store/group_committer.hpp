@@ -1,0 +1,60 @@
+// The single writer. Callers hand it operations; it runs as many as are waiting
+// (up to max_batch, waiting at most max_wait for more after the first) in one
+// transaction, commits once, then reports to every caller. One fsync therefore
+// serves many requests, and no caller thread ever blocks on SQLite. A failed
+// commit fails the whole batch; healthy() stays false until a commit succeeds.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "solarhook/store/event_store.hpp"
+
+namespace solarhook::store {
+
+class group_committer {
+  public:
+    using op = std::function<void(event_store&)>;                         // inside the transaction
+    using done = std::function<void(const std::optional<store_error>&)>;  // after commit or failure
+
+    struct options {
+        std::size_t max_batch = 512;  // 1 disables grouping: one commit per operation
+        std::chrono::microseconds max_wait{200};
+    };
+
+    group_committer(event_store& store, options opts);
+    ~group_committer();
+    group_committer(const group_committer&) = delete;
+    group_committer& operator=(const group_committer&) = delete;
+
+    void submit(op o, done d);
+    // Finishes what was submitted, then stops the writer. Later submits fail at once.
+    void stop();
+
+    bool healthy() const noexcept { return healthy_.load(); }
+    std::uint64_t commits() const noexcept { return commits_.load(); }
+    std::uint64_t ops_committed() const noexcept { return ops_.load(); }
+
+  private:
+    void run();
+
+    event_store& store_;
+    const options opts_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<std::pair<op, done>> pending_;
+    bool stopping_ = false;
+    std::atomic<bool> healthy_{true};
+    std::atomic<std::uint64_t> commits_{0};
+    std::atomic<std::uint64_t> ops_{0};
+    std::thread writer_;
+};
+
+}  // namespace solarhook::store

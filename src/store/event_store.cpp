@@ -1,0 +1,334 @@
+#include "solarhook/store/event_store.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+
+namespace solarhook::store {
+namespace {
+
+// Each entry moves the schema from version i to i+1. Never edit a shipped entry:
+// add a new one. Version 1 is the first journal; 2 adds request ids and the
+// indexes that keep retention and quarantine bounds cheap.
+constexpr std::array<std::string_view, event_store::k_schema_version> k_migrations{
+    R"(CREATE TABLE events (
+         id INTEGER PRIMARY KEY,
+         type TEXT NOT NULL,
+         dedup_key TEXT,
+         raw TEXT NOT NULL,
+         typed TEXT NOT NULL DEFAULT '{}',
+         received_at INTEGER NOT NULL,
+         state TEXT NOT NULL CHECK (state IN ('pending','done','dead','quarantined')),
+         attempts INTEGER NOT NULL DEFAULT 0,
+         next_attempt_at INTEGER NOT NULL DEFAULT 0,
+         last_error TEXT
+       );
+       CREATE INDEX events_due ON events(state, next_attempt_at);
+       CREATE TABLE dedup (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+       CREATE INDEX dedup_expiry ON dedup(expires_at);)",
+    R"(ALTER TABLE events ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
+       CREATE INDEX events_state_received ON events(state, received_at);)",
+};
+
+constexpr std::string_view k_columns =
+    "id, type, COALESCE(dedup_key,''), raw, typed, received_at, state, attempts, "
+    "next_attempt_at, COALESCE(last_error,''), request_id";
+
+}  // namespace
+
+std::string_view state_name(event_state s) noexcept {
+    switch (s) {
+        case event_state::pending:
+            return "pending";
+        case event_state::done:
+            return "done";
+        case event_state::dead:
+            return "dead";
+        case event_state::quarantined:
+            return "quarantined";
+    }
+    return "pending";
+}
+
+std::optional<event_state> parse_state(std::string_view s) noexcept {
+    for (auto st :
+         {event_state::pending, event_state::done, event_state::dead, event_state::quarantined}) {
+        if (state_name(st) == s) {
+            return st;
+        }
+    }
+    return std::nullopt;
+}
+
+event_store::event_store(const std::string& path, database::mode m,
+                         std::chrono::milliseconds busy_timeout)
+    : db_(path, m) {
+    sqlite3_busy_timeout(db_.handle(), static_cast<int>(busy_timeout.count()));
+}
+
+event_store::event_store(const std::string& path, durability d,
+                         std::chrono::milliseconds busy_timeout)
+    : event_store(path, database::mode::read_write_create, busy_timeout) {
+    db_.exec("PRAGMA journal_mode=WAL");
+    // full: fsync the WAL on every commit (survives power loss). normal: fsync only at
+    // checkpoints (survives a process crash; the last commits may be lost on power loss).
+    db_.exec(d == durability::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    db_.exec("PRAGMA foreign_keys=ON");
+    migrate();
+}
+
+std::unique_ptr<event_store> event_store::open_existing(const std::string& path,
+                                                        std::chrono::milliseconds busy_timeout) {
+    std::unique_ptr<event_store> s(new event_store(path, database::mode::read_write, busy_timeout));
+    const int v = s->schema_version();
+    if (v != k_schema_version) {
+        throw store_error(SQLITE_MISMATCH,
+                          fmt::format("{} has schema version {}, this solarhook expects {}; start "
+                                      "the daemon once to migrate it",
+                                      path, v, k_schema_version));
+    }
+    return s;
+}
+
+int event_store::schema_version() {
+    auto st = db_.prepare("PRAGMA user_version");
+    st.step();
+    return static_cast<int>(st.int_at(0));
+}
+
+void event_store::migrate() {
+    const int from = schema_version();
+    if (from > k_schema_version) {
+        throw store_error(SQLITE_MISMATCH,
+                          fmt::format("database schema version {} is newer than this solarhook "
+                                      "({}); refusing to touch it",
+                                      from, k_schema_version));
+    }
+    for (int v = from; v < k_schema_version; ++v) {
+        begin();
+        try {
+            db_.exec(k_migrations[static_cast<std::size_t>(v)]);
+            db_.exec(fmt::format("PRAGMA user_version={}", v + 1));
+            commit();
+        } catch (...) {
+            rollback();
+            throw;
+        }
+    }
+}
+
+void event_store::begin() {
+    db_.exec("BEGIN IMMEDIATE");
+}
+void event_store::commit() {
+    db_.exec("COMMIT");
+}
+void event_store::rollback() noexcept {
+    try {
+        db_.exec("ROLLBACK");
+    } catch (...) {
+        // Nothing to roll back (e.g. COMMIT already failed and SQLite rolled back itself).
+    }
+}
+
+std::optional<std::int64_t> event_store::insert_event(const new_event& e, millis now,
+                                                      millis dedup_expires_at) {
+    // An expired key is replaced (a new delivery); a live one is left alone (a duplicate).
+    static constexpr std::string_view mark_sql =
+        "INSERT INTO dedup(key, expires_at) VALUES(?1, ?2) "
+        "ON CONFLICT(key) DO UPDATE SET expires_at = excluded.expires_at "
+        "WHERE dedup.expires_at <= ?3";
+    auto mark = db_.prepare(mark_sql);
+    mark.bind(1, e.key).bind(2, dedup_expires_at).bind(3, now).run();
+    if (db_.changes() == 0) {
+        return std::nullopt;
+    }
+    auto ins = db_.prepare(
+        "INSERT INTO events(type, dedup_key, raw, typed, received_at, state, attempts, "
+        "next_attempt_at, request_id) VALUES(?1, ?2, ?3, ?4, ?5, 'pending', 0, ?5, ?6)");
+    ins.bind(1, e.type)
+        .bind(2, e.key)
+        .bind(3, e.raw)
+        .bind(4, e.typed)
+        .bind(5, now)
+        .bind(6, e.request_id);
+    ins.run();
+    return db_.last_insert_rowid();
+}
+
+std::int64_t event_store::insert_quarantined(const std::string& type, const std::string& raw,
+                                             const std::string& reason,
+                                             const std::string& request_id, millis now) {
+    auto ins = db_.prepare(
+        "INSERT INTO events(type, raw, received_at, state, next_attempt_at, last_error, "
+        "request_id) VALUES(?1, ?2, ?3, 'quarantined', ?3, ?4, ?5)");
+    ins.bind(1, type).bind(2, raw).bind(3, now).bind(4, reason).bind(5, request_id).run();
+    return db_.last_insert_rowid();
+}
+
+void event_store::mark_done(std::int64_t id) {
+    db_.prepare(
+           "UPDATE events SET state='done', attempts=attempts+1, last_error=NULL "
+           "WHERE id=?1 AND state='pending'")
+        .bind(1, id)
+        .run();
+}
+
+void event_store::schedule_retry(std::int64_t id, int attempts, millis next_at,
+                                 const std::string& error) {
+    db_.prepare(
+           "UPDATE events SET attempts=?2, next_attempt_at=?3, last_error=?4 "
+           "WHERE id=?1 AND state='pending'")
+        .bind(1, id)
+        .bind(2, attempts)
+        .bind(3, next_at)
+        .bind(4, error)
+        .run();
+}
+
+void event_store::mark_dead(std::int64_t id, int attempts, const std::string& error) {
+    db_.prepare(
+           "UPDATE events SET state='dead', attempts=?2, last_error=?3 "
+           "WHERE id=?1 AND state='pending'")
+        .bind(1, id)
+        .bind(2, attempts)
+        .bind(3, error)
+        .run();
+}
+
+std::vector<stored_event> event_store::query(statement& st) {
+    std::vector<stored_event> out;
+    while (st.step()) {
+        stored_event e;
+        e.id = st.int_at(0);
+        e.type = st.text_at(1);
+        e.key = st.text_at(2);
+        e.raw = st.text_at(3);
+        e.typed = st.text_at(4);
+        e.received_at = st.int_at(5);
+        e.state = parse_state(st.text_at(6)).value_or(event_state::pending);
+        e.attempts = static_cast<int>(st.int_at(7));
+        e.next_attempt_at = st.int_at(8);
+        e.last_error = st.text_at(9);
+        e.request_id = st.text_at(10);
+        out.push_back(std::move(e));
+    }
+    st.reset();
+    return out;
+}
+
+std::vector<stored_event> event_store::due(millis now, int limit) {
+    auto st =
+        db_.prepare(fmt::format("SELECT {} FROM events WHERE state='pending' AND "
+                                "next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2",
+                                k_columns));
+    st.bind(1, now).bind(2, limit);
+    return query(st);
+}
+
+std::size_t event_store::purge_dedup(millis now, int limit) {
+    db_.prepare(
+           "DELETE FROM dedup WHERE key IN (SELECT key FROM dedup WHERE expires_at <= ?1 "
+           "LIMIT ?2)")
+        .bind(1, now)
+        .bind(2, limit)
+        .run();
+    return static_cast<std::size_t>(db_.changes());
+}
+
+std::size_t event_store::prune_done(millis received_before, int limit) {
+    db_.prepare(
+           "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE state='done' AND "
+           "received_at < ?1 ORDER BY received_at LIMIT ?2)")
+        .bind(1, received_before)
+        .bind(2, limit)
+        .run();
+    return static_cast<std::size_t>(db_.changes());
+}
+
+std::size_t event_store::bound_quarantine(std::int64_t max_rows, std::int64_t max_bytes) {
+    // Walk from the newest down; everything past either budget goes.
+    db_.prepare(
+           "DELETE FROM events WHERE id IN (SELECT id FROM (SELECT id, "
+           "ROW_NUMBER() OVER (ORDER BY id DESC) AS n, "
+           "SUM(length(raw)) OVER (ORDER BY id DESC) AS bytes "
+           "FROM events WHERE state='quarantined') WHERE n > ?1 OR bytes > ?2)")
+        .bind(1, max_rows)
+        .bind(2, max_bytes)
+        .run();
+    return static_cast<std::size_t>(db_.changes());
+}
+
+std::vector<stored_event> event_store::list(const list_filter& f) {
+    std::string sql = fmt::format("SELECT {} FROM events WHERE 1=1", k_columns);
+    if (f.state) {
+        sql += " AND state=?1";
+    }
+    if (f.type) {
+        sql += " AND type=?2";
+    }
+    if (f.since) {
+        sql += " AND received_at>=?3";
+    }
+    sql += " ORDER BY id DESC LIMIT ?4";
+    auto st = db_.prepare(sql);
+    if (f.state) {
+        st.bind(1, state_name(*f.state));
+    }
+    if (f.type) {
+        st.bind(2, *f.type);
+    }
+    if (f.since) {
+        st.bind(3, *f.since);
+    }
+    st.bind(4, f.limit);
+    return query(st);
+}
+
+std::optional<stored_event> event_store::get(std::int64_t id) {
+    auto st = db_.prepare(fmt::format("SELECT {} FROM events WHERE id=?1", k_columns));
+    st.bind(1, id);
+    auto rows = query(st);
+    if (rows.empty()) {
+        return std::nullopt;
+    }
+    return std::move(rows.front());
+}
+
+std::size_t event_store::replay(const std::vector<std::int64_t>& ids, millis now) {
+    auto st = db_.prepare(
+        "UPDATE events SET state='pending', next_attempt_at=?2, attempts=0 "
+        "WHERE id=?1 AND state IN ('dead','quarantined','done')");
+    std::size_t n = 0;
+    for (auto id : ids) {
+        st.bind(1, id).bind(2, now).run();
+        n += static_cast<std::size_t>(db_.changes());
+    }
+    return n;
+}
+
+std::size_t event_store::replay_state(event_state s, millis now) {
+    db_.prepare("UPDATE events SET state='pending', next_attempt_at=?2, attempts=0 WHERE state=?1")
+        .bind(1, state_name(s))
+        .bind(2, now)
+        .run();
+    return static_cast<std::size_t>(db_.changes());
+}
+
+store_stats event_store::stats() {
+    store_stats s;
+    auto st = db_.prepare("SELECT state, type, COUNT(*) FROM events GROUP BY state, type");
+    while (st.step()) {
+        s.by_state_and_type[st.text_at(0)][st.text_at(1)] = st.int_at(2);
+    }
+    auto oldest = db_.prepare("SELECT MIN(received_at) FROM events WHERE state='pending'");
+    if (oldest.step() && !oldest.null_at(0)) {
+        s.oldest_pending = oldest.int_at(0);
+    }
+    auto keys = db_.prepare("SELECT COUNT(*) FROM dedup");
+    keys.step();
+    s.dedup_keys = keys.int_at(0);
+    return s;
+}
+
+}  // namespace solarhook::store

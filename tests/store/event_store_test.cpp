@@ -1,0 +1,154 @@
+#include "solarhook/store/event_store.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "support/temp_dir.hpp"
+
+namespace solarhook::store {
+namespace {
+
+using namespace std::chrono_literals;
+
+new_event ev(const std::string& key, const std::string& type = "recent_draft_project") {
+    return new_event{type, key, R"({"pkcustomerquotationid":1})", R"({"pkcustomerquotationid":1})",
+                     "req"};
+}
+
+struct tx {
+    explicit tx(event_store& s) : s_(s) { s_.begin(); }
+    ~tx() { s_.commit(); }
+    event_store& s_;
+};
+
+TEST(event_store, migrates_an_empty_database_to_the_current_schema) {
+    test::temp_dir dir;
+    event_store s(dir.file("a.db"), durability::full, 1s);
+    EXPECT_EQ(s.schema_version(), event_store::k_schema_version);
+    auto mode = s.db().prepare("PRAGMA journal_mode");
+    ASSERT_TRUE(mode.step());
+    EXPECT_EQ(mode.text_at(0), "wal");
+    auto sync = s.db().prepare("PRAGMA synchronous");
+    ASSERT_TRUE(sync.step());
+    EXPECT_EQ(sync.int_at(0), 2);  // FULL
+}
+
+TEST(event_store, migrates_a_version_1_database_keeping_its_rows) {
+    test::temp_dir dir;
+    const auto path = dir.file("v1.db");
+    {
+        database db(path, database::mode::read_write_create);
+        // The version-1 schema exactly as the first journal shipped it.
+        db.exec(R"(CREATE TABLE events (
+             id INTEGER PRIMARY KEY, type TEXT NOT NULL, dedup_key TEXT, raw TEXT NOT NULL,
+             typed TEXT NOT NULL DEFAULT '{}', received_at INTEGER NOT NULL,
+             state TEXT NOT NULL CHECK (state IN ('pending','done','dead','quarantined')),
+             attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL DEFAULT 0,
+             last_error TEXT);
+           CREATE INDEX events_due ON events(state, next_attempt_at);
+           CREATE TABLE dedup (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+           CREATE INDEX dedup_expiry ON dedup(expires_at);
+           INSERT INTO events(type, dedup_key, raw, received_at, state) VALUES('customer_created','k','{}',5,'pending');
+           INSERT INTO dedup VALUES('k', 99);
+           PRAGMA user_version=1;)");
+    }
+    event_store s(path, durability::normal, 1s);
+    EXPECT_EQ(s.schema_version(), event_store::k_schema_version);
+    const auto e = s.get(1);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->type, "customer_created");
+    EXPECT_EQ(e->request_id, "");
+    // The old dedup key is still live.
+    tx t(s);
+    EXPECT_FALSE(s.insert_event(ev("k"), 10, 1000));
+}
+
+TEST(event_store, refuses_a_newer_schema) {
+    test::temp_dir dir;
+    {
+        database db(dir.file("new.db"), database::mode::read_write_create);
+        db.exec("PRAGMA user_version=99");
+    }
+    EXPECT_THROW(event_store(dir.file("new.db"), durability::full, 1s), store_error);
+}
+
+TEST(event_store, dedup_key_decides_and_expires) {
+    test::temp_dir dir;
+    event_store s(dir.file("a.db"), durability::normal, 1s);
+    tx t(s);
+    const auto id = s.insert_event(ev("k"), 100, 200);
+    ASSERT_TRUE(id);
+    EXPECT_FALSE(s.insert_event(ev("k"), 150, 250));       // live: duplicate, no row
+    const auto again = s.insert_event(ev("k"), 200, 300);  // expired: a new delivery
+    ASSERT_TRUE(again);
+    EXPECT_NE(*again, *id);
+    EXPECT_EQ(s.list({}).size(), 2u);
+}
+
+TEST(event_store, retry_done_dead_and_due) {
+    test::temp_dir dir;
+    event_store s(dir.file("a.db"), durability::normal, 1s);
+    tx t(s);
+    const auto a = *s.insert_event(ev("a"), 100, 10'000);
+    const auto b = *s.insert_event(ev("b"), 101, 10'000);
+    const auto c = *s.insert_event(ev("c"), 102, 10'000);
+    EXPECT_EQ(s.due(100, 10).size(), 1u);
+    EXPECT_EQ(s.due(1000, 10).size(), 3u);
+    s.mark_done(a);
+    s.schedule_retry(b, 1, 5000, "boom");
+    s.mark_dead(c, 10, "gave up");
+    EXPECT_TRUE(s.due(4999, 10).empty());
+    ASSERT_EQ(s.due(5000, 10).size(), 1u);
+    EXPECT_EQ(s.get(b)->last_error, "boom");
+    EXPECT_EQ(s.get(a)->state, event_state::done);
+    EXPECT_EQ(s.get(c)->state, event_state::dead);
+    EXPECT_EQ(s.replay_state(event_state::dead, 6000), 1u);
+    EXPECT_EQ(s.get(c)->state, event_state::pending);
+    EXPECT_EQ(s.get(c)->attempts, 0);
+    EXPECT_EQ(s.replay({a, 424242}, 6000), 1u);
+}
+
+TEST(event_store, retention_and_quarantine_bounds) {
+    test::temp_dir dir;
+    event_store s(dir.file("a.db"), durability::normal, 1s);
+    tx t(s);
+    for (int i = 0; i < 10; ++i) {
+        s.mark_done(*s.insert_event(ev(fmt::format("d{}", i)), i, 5));
+    }
+    EXPECT_EQ(s.purge_dedup(5, 4), 4u);  // small batches
+    EXPECT_EQ(s.purge_dedup(5, 100), 6u);
+    EXPECT_EQ(s.prune_done(5, 3), 3u);  // received before 5: ids 0..4
+    EXPECT_EQ(s.prune_done(5, 100), 2u);
+    EXPECT_EQ(s.list({}).size(), 5u);
+
+    for (int i = 0; i < 5; ++i) {
+        s.insert_quarantined("x", std::string(100, 'a'), "why", "r", i);
+    }
+    EXPECT_EQ(s.bound_quarantine(3, 1'000'000), 2u);
+    EXPECT_EQ(s.bound_quarantine(100, 250), 1u);  // 2 × 100 bytes fit in 250
+    const auto left = s.list(list_filter{event_state::quarantined, std::nullopt, std::nullopt, 50});
+    ASSERT_EQ(left.size(), 2u);
+    EXPECT_GT(left[0].id, left[1].id);  // newest kept
+}
+
+TEST(event_store, list_filters_and_stats) {
+    test::temp_dir dir;
+    event_store s(dir.file("a.db"), durability::normal, 1s);
+    tx t(s);
+    s.insert_event(ev("a", "customer_created"), 100, 10'000);
+    s.insert_event(ev("b", "recent_draft_project"), 200, 10'000);
+    s.insert_quarantined("contract_signed", "{}", "unclassified", "r", 300);
+    EXPECT_EQ(
+        s.list(list_filter{std::nullopt, std::string("customer_created"), std::nullopt, 50}).size(),
+        1u);
+    EXPECT_EQ(s.list(list_filter{std::nullopt, std::nullopt, 150, 50}).size(), 2u);
+    EXPECT_EQ(s.list(list_filter{std::nullopt, std::nullopt, std::nullopt, 1}).size(), 1u);
+    const auto st = s.stats();
+    EXPECT_EQ(st.by_state_and_type.at("pending").at("customer_created"), 1);
+    EXPECT_EQ(st.by_state_and_type.at("quarantined").at("contract_signed"), 1);
+    EXPECT_EQ(st.oldest_pending, 100);
+    EXPECT_EQ(st.dedup_keys, 2);
+}
+
+}  // namespace
+}  // namespace solarhook::store

@@ -1,0 +1,156 @@
+#include "solarhook/store/group_committer.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <thread>
+
+#include "support/temp_dir.hpp"
+
+namespace solarhook::store {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Waits for n callbacks; records failures.
+struct waiter {
+    std::mutex m;
+    std::condition_variable cv;
+    int done = 0;
+    int failed = 0;
+    int last_code = 0;
+    group_committer::done cb() {
+        return [this](const std::optional<store_error>& e) {
+            std::lock_guard lock(m);
+            ++done;
+            if (e) {
+                ++failed;
+                last_code = e->code();
+            }
+            cv.notify_all();
+        };
+    }
+    bool wait(int n) {
+        std::unique_lock lock(m);
+        return cv.wait_for(lock, 10s, [&] { return done >= n; });
+    }
+};
+
+group_committer::op insert(const std::string& key) {
+    return [key](event_store& s) {
+        s.insert_event(new_event{"t", key, "{}", "{}", "r"}, 1, 1'000'000);
+    };
+}
+
+TEST(group_committer, many_concurrent_submitters_share_commits) {
+    test::temp_dir dir;
+    event_store s(dir.file("a.db"), durability::full, 1s);
+    group_committer gc(s, {512, 2ms});
+    waiter w;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 100; ++i) {
+                gc.submit(insert(fmt::format("{}-{}", t, i)), w.cb());
+            }
+        });
+    }
+    for (auto& th : threads) {
+        th.join();
+    }
+    ASSERT_TRUE(w.wait(800));
+    EXPECT_EQ(w.failed, 0);
+    EXPECT_EQ(gc.ops_committed(), 800u);
+    EXPECT_LT(gc.commits(), 800u);  // grouped: fewer commits than operations
+    EXPECT_EQ(s.stats().dedup_keys, 800);
+}
+
+TEST(group_committer, max_batch_1_commits_each_operation_alone) {
+    test::temp_dir dir;
+    event_store s(dir.file("a.db"), durability::normal, 1s);
+    group_committer gc(s, {1, 0us});
+    waiter w;
+    for (int i = 0; i < 20; ++i) {
+        gc.submit(insert(std::to_string(i)), w.cb());
+    }
+    ASSERT_TRUE(w.wait(20));
+    EXPECT_EQ(gc.commits(), 20u);
+}
+
+TEST(group_committer, a_full_disk_fails_the_batch_then_recovers) {
+    test::temp_dir dir;
+    event_store s(dir.file("a.db"), durability::full, 1s);
+    group_committer gc(s, {64, 0us});
+    // SQLite's own cap on the file size behaves exactly like a full disk (SQLITE_FULL).
+    waiter setup;
+    std::int64_t pages = 0;
+    gc.submit(
+        [&](event_store& st) {
+            auto q = st.db().prepare("PRAGMA page_count");
+            q.step();
+            pages = q.int_at(0);
+            st.db().exec("PRAGMA max_page_count=" + std::to_string(pages));
+        },
+        setup.cb());
+    ASSERT_TRUE(setup.wait(1));
+    waiter w;
+    gc.submit(
+        [](event_store& st) {
+            st.insert_event(new_event{"t", "big", std::string(64 * 1024, 'x'), "{}", "r"}, 1,
+                            1'000'000);
+        },
+        w.cb());
+    ASSERT_TRUE(w.wait(1));
+    EXPECT_EQ(w.failed, 1);
+    EXPECT_EQ(w.last_code, SQLITE_FULL);
+    EXPECT_FALSE(gc.healthy());
+    // Space comes back: the next commit succeeds and health returns.
+    waiter after;
+    gc.submit([](event_store& st) { st.db().exec("PRAGMA max_page_count=1073741823"); },
+              after.cb());
+    gc.submit(insert("small"), after.cb());
+    ASSERT_TRUE(after.wait(2));
+    EXPECT_EQ(after.failed, 0);
+    EXPECT_TRUE(gc.healthy());
+    EXPECT_FALSE(s.get(1).has_value() && s.get(1)->key == "big");
+}
+
+TEST(group_committer, a_lock_held_past_the_busy_timeout_fails_with_busy) {
+    test::temp_dir dir;
+    event_store s(dir.file("a.db"), durability::normal, 100ms);
+    group_committer gc(s, {64, 0us});
+    database other(dir.file("a.db"), database::mode::read_write);
+    other.exec("BEGIN IMMEDIATE");  // another writer holds the lock
+    waiter w;
+    gc.submit(insert("k"), w.cb());
+    ASSERT_TRUE(w.wait(1));
+    EXPECT_EQ(w.failed, 1);
+    EXPECT_EQ(w.last_code, SQLITE_BUSY);
+    other.exec("ROLLBACK");
+    waiter after;
+    gc.submit(insert("k"), after.cb());
+    ASSERT_TRUE(after.wait(1));
+    EXPECT_EQ(after.failed, 0);
+}
+
+TEST(group_committer, stop_answers_everything_submitted) {
+    test::temp_dir dir;
+    event_store s(dir.file("a.db"), durability::normal, 1s);
+    waiter w;
+    {
+        group_committer gc(s, {4, 0us});
+        for (int i = 0; i < 50; ++i) {
+            gc.submit(insert(std::to_string(i)), w.cb());
+        }
+        gc.stop();
+        gc.submit(insert("late"), w.cb());  // refused, but still answered
+    }
+    ASSERT_TRUE(w.wait(51));
+    EXPECT_EQ(w.failed, 1);
+    EXPECT_EQ(s.stats().dedup_keys, 50);
+}
+
+}  // namespace
+}  // namespace solarhook::store
