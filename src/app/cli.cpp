@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "solarhook/app/events_cli.hpp"
 #include "solarhook/app/service.hpp"
 #include "solarhook/log/structured.hpp"
 #include "solarhook/sinks/log_sink.hpp"
@@ -22,7 +23,9 @@ namespace {
 constexpr const char* k_usage = R"(usage:
   solarhook serve [--config FILE] [--listen HOST:PORT] [--log-format json|text]
                   [--log-level LEVEL] [--io-threads N] [--workers N]
+                  [--store sqlite|memory] [--data-dir DIR] [--durability full|normal]
   solarhook check-config FILE
+  solarhook events list|show|replay|stats ...   (see: solarhook events --help)
   solarhook --version
 )";
 
@@ -34,7 +37,10 @@ po::options_description serve_options() {
         "log-format", po::value<std::string>(), "json (default) or text")(
         "log-level", po::value<std::string>(), "trace|debug|info|warn|error|critical|off")(
         "io-threads", po::value<unsigned>(), "HTTP I/O threads")("workers", po::value<unsigned>(),
-                                                                 "event handler threads");
+                                                                 "event handler threads")(
+        "store", po::value<std::string>(), "sqlite (default, durable) or memory (lost on exit)")(
+        "data-dir", po::value<std::string>(), "where solarhook.db lives (default ./data)")(
+        "durability", po::value<std::string>(), "full (default: fsync per commit) or normal");
     return d;
 }
 
@@ -42,7 +48,20 @@ int serve(const config& cfg) {
     log::init(cfg.log_fmt, spdlog::level::from_str(cfg.log_level));
     system_clock clk;
     std::vector<std::shared_ptr<handler>> handlers{std::make_shared<log_sink>()};
-    service svc(cfg, std::move(handlers), clk);
+    std::unique_ptr<service> svc_ptr;
+    try {
+        svc_ptr = std::make_unique<service>(cfg, std::move(handlers), clk);
+    } catch (const std::exception& e) {
+        log::error("cannot open the event store", {{"error", e.what()}});
+        log::get().flush();
+        return 1;
+    }
+    service& svc = *svc_ptr;
+    if (cfg.store.kind == store_kind::memory) {
+        log::warn(
+            "store is memory: acknowledged events and dedup keys are lost if the process "
+            "stops; use the sqlite store in production");
+    }
 
     // Signals are waited for on a private context so that no io thread is needed.
     boost::asio::io_context signals_ctx;
@@ -57,15 +76,19 @@ int serve(const config& cfg) {
         log::get().flush();
         return 1;
     }
-    log::info("listening", {{"version", SOLARHOOK_VERSION},
-                            {"host", cfg.listen_host},
-                            {"port", svc.port()},
-                            {"webhook_path", cfg.webhook_path},
-                            {"pid", ::getpid()},
-                            {"io_threads", cfg.io_threads},
-                            {"workers", cfg.workers},
-                            {"queue_capacity", cfg.queue_capacity},
-                            {"store", "memory"}});
+    log::info(
+        "listening",
+        {{"version", SOLARHOOK_VERSION},
+         {"host", cfg.listen_host},
+         {"port", svc.port()},
+         {"webhook_path", cfg.webhook_path},
+         {"pid", ::getpid()},
+         {"io_threads", cfg.io_threads},
+         {"workers", cfg.workers},
+         {"queue_capacity", cfg.queue_capacity},
+         {"store", cfg.store.kind == store_kind::memory ? "memory" : "sqlite"},
+         {"database", cfg.store.kind == store_kind::memory ? std::string() : svc.database_path()},
+         {"durability", cfg.store.durability == durability_level::full ? "full" : "normal"}});
     signals_ctx.run();
 
     log::info("shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
@@ -77,7 +100,9 @@ int serve(const config& cfg) {
                       {"events_failed", r.failed},
                       {"events_left_unprocessed", left},
                       {"events_left_queued", r.events.left_queued},
-                      {"events_left_in_progress", r.events.in_progress}});
+                      {"events_left_in_progress", r.events.in_progress},
+                      {"store_commits", r.commits},
+                      {"store_ops_committed", r.ops_committed}});
     log::get().flush();
     if (!r.events.complete) {
         // A handler is still running past the drain deadline; its thread cannot be
@@ -110,6 +135,15 @@ config parse_serve_args(const std::vector<std::string>& args) {
     if (vm.count("workers")) {
         flags["workers"] = vm["workers"].as<unsigned>();
     }
+    if (vm.count("store")) {
+        flags["store"]["kind"] = vm["store"].as<std::string>();
+    }
+    if (vm.count("data-dir")) {
+        flags["store"]["data_dir"] = vm["data-dir"].as<std::string>();
+    }
+    if (vm.count("durability")) {
+        flags["store"]["durability"] = vm["durability"].as<std::string>();
+    }
     try {
         return apply_config_json(std::move(cfg), flags);
     } catch (const config_error& e) {
@@ -136,6 +170,10 @@ int run_cli(int argc, char** argv) {
             const config cfg = load_config_file(args[1]);
             std::cout << "config OK: " << args[1] << "\n" << to_json(cfg).dump(2) << "\n";
             return 0;
+        }
+        if (args[0] == "events") {
+            return run_events_cli(std::vector<std::string>(args.begin() + 1, args.end()), std::cout,
+                                  std::cerr);
         }
         if (args[0] == "serve") {
             const std::vector<std::string> rest(args.begin() + 1, args.end());

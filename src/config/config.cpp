@@ -142,6 +142,86 @@ const std::map<std::string, setter>& dedup_table() {
     return t;
 }
 
+const std::map<std::string, setter>& store_table() {
+    static const std::map<std::string, setter> t{
+        {"kind",
+         [](config& c, const json& v, const std::string& k) {
+             c.store.kind = get_choice<store_kind>(
+                 v, k, {{"sqlite", store_kind::sqlite}, {"memory", store_kind::memory}});
+         }},
+        {"data_dir",
+         [](config& c, const json& v, const std::string& k) {
+             c.store.data_dir = get_string(v, k);
+             if (c.store.data_dir.empty()) {
+                 fail(k, "must not be empty");
+             }
+         }},
+        {"durability",
+         [](config& c, const json& v, const std::string& k) {
+             c.store.durability = get_choice<durability_level>(
+                 v, k, {{"full", durability_level::full}, {"normal", durability_level::normal}});
+         }},
+        {"busy_timeout_ms",
+         [](config& c, const json& v, const std::string& k) {
+             c.store.busy_timeout = get_ms(v, k, 1, 600'000);
+         }},
+        {"group_commit_max_batch",
+         [](config& c, const json& v, const std::string& k) {
+             c.store.group_commit_max_batch = get_uint(v, k, 1, 100'000);
+         }},
+        {"group_commit_max_wait_us",
+         [](config& c, const json& v, const std::string& k) {
+             c.store.group_commit_max_wait =
+                 std::chrono::microseconds{get_uint(v, k, 0, 1'000'000)};
+         }},
+        {"dispatch_poll_ms",
+         [](config& c, const json& v, const std::string& k) {
+             c.store.dispatch_poll = get_ms(v, k, 1, 60'000);
+         }},
+    };
+    return t;
+}
+
+const std::map<std::string, setter>& retry_table() {
+    static const std::map<std::string, setter> t{
+        {"initial_ms", [](config& c, const json& v,
+                          const std::string& k) { c.retry.initial = get_ms(v, k, 1, 86'400'000); }},
+        {"max_ms",
+         [](config& c, const json& v, const std::string& k) {
+             c.retry.max_delay = get_ms(v, k, 1, 7 * 86'400'000ull);
+         }},
+        {"max_attempts",
+         [](config& c, const json& v, const std::string& k) {
+             c.retry.max_attempts = static_cast<int>(get_uint(v, k, 1, 1000));
+         }},
+        {"max_age_seconds",
+         [](config& c, const json& v, const std::string& k) {
+             c.retry.max_age = std::chrono::seconds{get_uint(v, k, 1, 365ull * 86400)};
+         }},
+    };
+    return t;
+}
+
+const std::map<std::string, setter>& retention_table() {
+    static const std::map<std::string, setter> t{
+        {"done_seconds",
+         [](config& c, const json& v, const std::string& k) {
+             c.retention.done = std::chrono::seconds{get_uint(v, k, 60, 10ull * 365 * 86400)};
+         }},
+        {"quarantine_max_rows",
+         [](config& c, const json& v, const std::string& k) {
+             c.retention.quarantine_max_rows =
+                 static_cast<std::int64_t>(get_uint(v, k, 1, 100'000'000));
+         }},
+        {"quarantine_max_bytes",
+         [](config& c, const json& v, const std::string& k) {
+             c.retention.quarantine_max_bytes =
+                 static_cast<std::int64_t>(get_uint(v, k, 1024, 1ull << 40));
+         }},
+    };
+    return t;
+}
+
 const std::map<std::string, setter>& root_table() {
     static const std::map<std::string, setter> t{
         {"listen", [](config& c, const json& v,
@@ -198,6 +278,12 @@ const std::map<std::string, setter>& root_table() {
                       const std::string& k) { apply_object(c, v, k, limits_table()); }},
         {"dedup", [](config& c, const json& v,
                      const std::string& k) { apply_object(c, v, k, dedup_table()); }},
+        {"store", [](config& c, const json& v,
+                     const std::string& k) { apply_object(c, v, k, store_table()); }},
+        {"retry", [](config& c, const json& v,
+                     const std::string& k) { apply_object(c, v, k, retry_table()); }},
+        {"retention", [](config& c, const json& v,
+                         const std::string& k) { apply_object(c, v, k, retention_table()); }},
     };
     return t;
 }
@@ -288,6 +374,23 @@ json to_json(const config& c) {
           {"max_entries", c.dedup.max_entries},
           {"delivery_id_header", c.dedup.delivery_id_header},
           {"key_templates", c.dedup.key_templates}}},
+        {"store",
+         {{"kind", c.store.kind == store_kind::memory ? "memory" : "sqlite"},
+          {"data_dir", c.store.data_dir},
+          {"durability", c.store.durability == durability_level::normal ? "normal" : "full"},
+          {"busy_timeout_ms", c.store.busy_timeout.count()},
+          {"group_commit_max_batch", c.store.group_commit_max_batch},
+          {"group_commit_max_wait_us", c.store.group_commit_max_wait.count()},
+          {"dispatch_poll_ms", c.store.dispatch_poll.count()}}},
+        {"retry",
+         {{"initial_ms", c.retry.initial.count()},
+          {"max_ms", c.retry.max_delay.count()},
+          {"max_attempts", c.retry.max_attempts},
+          {"max_age_seconds", c.retry.max_age.count()}}},
+        {"retention",
+         {{"done_seconds", c.retention.done.count()},
+          {"quarantine_max_rows", c.retention.quarantine_max_rows},
+          {"quarantine_max_bytes", c.retention.quarantine_max_bytes}}},
     };
 }
 

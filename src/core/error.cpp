@@ -36,6 +36,8 @@ std::string_view code_name(errc e) noexcept {
             return "overloaded";
         case errc::draining:
             return "draining";
+        case errc::store_unavailable:
+            return "store_unavailable";
     }
     return "internal";
 }

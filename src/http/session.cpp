@@ -195,7 +195,14 @@ void session::on_body(beast::error_code ec, std::size_t) {
     if (ec) {
         return on_read_error(ec);
     }
-    auto res = state_->endpoint.handle(parser_->get(), request_id_);
+    // The answer may come from the store's writer thread: resume on this strand.
+    state_->endpoint.handle(parser_->get(), request_id_, [self = shared_from_this()](response res) {
+        net::dispatch(self->stream_.get_executor(),
+                      [self, res = std::move(res)]() mutable { self->on_answer(std::move(res)); });
+    });
+}
+
+void session::on_answer(response res) {
     ++served_;
     const bool close = !res.keep_alive() ||
                        served_ >= state_->cfg.limits.max_requests_per_connection ||

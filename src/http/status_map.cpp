@@ -31,6 +31,7 @@ status to_status(errc e) noexcept {
             return status::request_header_fields_too_large;
         case errc::overloaded:
         case errc::draining:
+        case errc::store_unavailable:
             return status::service_unavailable;
     }
     return status::internal_server_error;

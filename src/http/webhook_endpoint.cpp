@@ -113,22 +113,23 @@ response webhook_endpoint::error_response(const problem& p, const request_header
     return res;
 }
 
-response webhook_endpoint::handle(const request& req, std::string_view request_id) {
+void webhook_endpoint::handle(const request& req, std::string_view request_id,
+                              std::function<void(response)> done) {
     if (auto p = precheck(req.base())) {
-        return error_response(*p, req.base());
+        return done(error_response(*p, req.base()));
     }
     const auto rt = std::get<route>(resolve_route(req.target(), webhook_path_));
     switch (rt.kind) {
         case route_kind::healthz:
-            return json_response(bhttp::status::ok, R"({"status":"ok"})", req.base());
+            return done(json_response(bhttp::status::ok, R"({"status":"ok"})", req.base()));
         case route_kind::readyz:
             if (ingest_.ready()) {
-                return json_response(bhttp::status::ok, R"({"status":"ready"})", req.base());
+                return done(json_response(bhttp::status::ok, R"({"status":"ready"})", req.base()));
             }
-            return json_response(
+            return done(json_response(
                 bhttp::status::service_unavailable,
-                ingest_.draining() ? R"({"status":"draining"})" : R"({"status":"queue_full"})",
-                req.base());
+                ingest_.draining() ? R"({"status":"draining"})" : R"({"status":"not_ready"})",
+                req.base()));
         case route_kind::webhook:
             break;
     }
@@ -145,17 +146,18 @@ response webhook_endpoint::handle(const request& req, std::string_view request_i
         }
     }
     ingest_request in{req.body(), rt.url_type, delivery_id, request_id};
-    auto outcome = ingest_.ingest(in);
-    if (auto* p = std::get_if<problem>(&outcome)) {
-        return error_response(*p, req.base());
-    }
-    nlohmann::json events = nlohmann::json::array();
-    for (const auto& e : std::get<std::vector<ingested_event>>(outcome)) {
-        events.push_back({{"type", e.type}, {"key", e.key}, {"result", result_name(e.result)}});
-    }
-    return json_response(bhttp::status::ok,
-                         log::safe_dump({{"status", "accepted"}, {"events", std::move(events)}}),
-                         req.base());
+    ingest_.ingest(in, [this, &req, done = std::move(done)](ingest_outcome outcome) {
+        if (auto* p = std::get_if<problem>(&outcome)) {
+            return done(error_response(*p, req.base()));
+        }
+        nlohmann::json events = nlohmann::json::array();
+        for (const auto& e : std::get<std::vector<ingested_event>>(outcome)) {
+            events.push_back({{"type", e.type}, {"key", e.key}, {"result", result_name(e.result)}});
+        }
+        done(json_response(bhttp::status::ok,
+                           log::safe_dump({{"status", "accepted"}, {"events", std::move(events)}}),
+                           req.base()));
+    });
 }
 
 }  // namespace solarhook::http

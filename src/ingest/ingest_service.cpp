@@ -18,90 +18,81 @@ std::string_view result_name(ingest_result r) noexcept {
     return "accepted";
 }
 
-ingest_service::ingest_service(const config& cfg, dedup_store& dedup, event_queue& queue,
-                               const clock& clk)
+ingest_service::ingest_service(const config& cfg, inbox& box)
     : limits_{cfg.limits.max_body_bytes, cfg.limits.max_depth, cfg.limits.max_events_per_request},
       keys_{cfg.dedup.key_templates},
       unknown_(cfg.unknown_events),
-      dedup_(dedup),
-      queue_(queue),
-      clock_(clk) {}
+      inbox_(box) {}
 
 bool ingest_service::ready() const {
-    return !draining_ && !queue_.full();
+    return !draining_ && inbox_.ready();
 }
 
-std::variant<std::vector<ingested_event>, problem> ingest_service::ingest(
-    const ingest_request& req) {
+void ingest_service::ingest(const ingest_request& req, std::function<void(ingest_outcome)> done) {
     if (draining_) {
-        return problem{errc::draining, "solarhook is shutting down; retry shortly"};
+        return done(problem{errc::draining, "solarhook is shutting down; retry shortly"});
     }
     auto decoded = decode_body(req.body, req.url_type, limits_);
     if (auto* p = std::get_if<problem>(&decoded)) {
-        return std::move(*p);
+        if (p->code == errc::invalid_event || p->code == errc::type_mismatch) {
+            // A known type with broken identifiers: refuse it, but keep it for inspection.
+            inbox_.quarantine(std::string(req.url_type.value_or("invalid")), std::string(req.body),
+                              p->message, std::string(req.request_id));
+        }
+        return done(std::move(*p));
     }
     auto& events = std::get<std::vector<decoded_event>>(decoded);
 
     if (unknown_ == unknown_event_policy::reject) {
         for (std::size_t i = 0; i < events.size(); ++i) {
             if (events[i].type == event_type::unclassified) {
-                return problem{errc::unknown_event,
-                               fmt::format("event [{}] matches no known event type ({}), and "
-                                           "unknown_events is \"reject\"",
-                                           i, events[i].type_label),
-                               nlohmann::json::array({{{"index", i}}})};
+                return done(problem{errc::unknown_event,
+                                    fmt::format("event [{}] matches no known event type ({}), and "
+                                                "unknown_events is \"reject\"",
+                                                i, events[i].type_label),
+                                    nlohmann::json::array({{{"index", i}}})});
             }
         }
     }
 
-    std::vector<std::string> keys;
-    keys.reserve(events.size());
-    for (std::size_t i = 0; i < events.size(); ++i) {
-        keys.push_back(
-            event_key(events[i], keys_, req.delivery_id, i, events.size(), events[i].warnings));
-    }
-
-    auto slots = queue_.try_reserve(events.size());
-    if (!slots) {
-        return problem{
-            queue_.closed() ? errc::draining : errc::overloaded,
-            fmt::format("the event queue is full ({} events); retry shortly", queue_.capacity())};
-    }
-
-    const auto now = clock_.now();
-    std::vector<ingested_event> out;
-    out.reserve(events.size());
+    std::vector<inbox_entry> entries;
+    std::vector<ingested_event> answer;
+    entries.reserve(events.size());
+    answer.reserve(events.size());
     for (std::size_t i = 0; i < events.size(); ++i) {
         auto& ev = events[i];
-        ingest_result result = ev.type == event_type::unclassified ? ingest_result::unclassified
-                                                                   : ingest_result::accepted;
-        if (dedup_.try_mark(keys[i]) == mark_result::duplicate) {
-            result = ingest_result::duplicate;
-        }
+        auto key = event_key(ev, keys_, req.delivery_id, i, events.size(), ev.warnings);
         for (const auto& w : ev.warnings) {
             log::warn("event warning", {{"type", ev.type_label},
-                                        {"key", keys[i]},
+                                        {"key", key},
                                         {"request_id", req.request_id},
                                         {"warning", w}});
         }
         if (log::get().enabled(log::level::debug)) {
             log::debug("event payload", {{"type", ev.type_label},
-                                         {"key", keys[i]},
+                                         {"key", key},
                                          {"request_id", req.request_id},
                                          {"payload", ev.raw}});
         }
-        out.push_back({ev.type_label, keys[i], result});
-        if (result == ingest_result::duplicate) {
-            continue;
-        }
-        try {
-            slots->push(queued_event{std::move(ev), keys[i], std::string(req.request_id), now});
-        } catch (...) {
-            dedup_.unmark(keys[i]);  // never leave a mark for an event not enqueued
-            throw;
-        }
+        answer.push_back({ev.type_label, key,
+                          ev.type == event_type::unclassified ? ingest_result::unclassified
+                                                              : ingest_result::accepted});
+        entries.push_back(inbox_entry{std::move(ev), std::move(key)});
     }
-    return out;
+
+    inbox_.store(std::move(entries), std::string(req.request_id),
+                 [answer = std::move(answer), done = std::move(done)](inbox_outcome out) mutable {
+                     if (auto* p = std::get_if<problem>(&out)) {
+                         return done(std::move(*p));
+                     }
+                     const auto& results = std::get<std::vector<store_result>>(out);
+                     for (std::size_t i = 0; i < answer.size(); ++i) {
+                         if (results[i] == store_result::duplicate) {
+                             answer[i].result = ingest_result::duplicate;
+                         }
+                     }
+                     done(std::move(answer));
+                 });
 }
 
 }  // namespace solarhook

@@ -6,7 +6,7 @@
 
 namespace solarhook {
 
-bool handler::deliver(const queued_event& ev) noexcept {
+bool handler::deliver(const queued_event& ev, std::string* error) noexcept {
     std::string what;
     try {
         handle_(ev);
@@ -17,6 +17,12 @@ bool handler::deliver(const queued_event& ev) noexcept {
         what = "unknown exception";
     }
     ++failures_;
+    if (error != nullptr) {
+        try {
+            *error = what;
+        } catch (...) {
+        }
+    }
     log::error("handler failed", {{"handler", name()},
                                   {"type", ev.event.type_label},
                                   {"key", ev.key},

@@ -3,8 +3,11 @@
 namespace solarhook {
 
 worker_pool::worker_pool(event_queue& queue, std::vector<std::shared_ptr<handler>> handlers,
-                         unsigned workers)
-    : queue_(queue), handlers_(std::move(handlers)), count_(workers == 0 ? 1 : workers) {}
+                         unsigned workers, completion on_done)
+    : queue_(queue),
+      handlers_(std::move(handlers)),
+      count_(workers == 0 ? 1 : workers),
+      on_done_(std::move(on_done)) {}
 
 worker_pool::~worker_pool() {
     queue_.close();
@@ -27,11 +30,23 @@ void worker_pool::start() {
 void worker_pool::run() {
     while (auto ev = queue_.pop()) {
         ++busy_;
+        std::string first_error;
         bool ok = true;
         for (const auto& h : handlers_) {
-            ok = h->deliver(*ev) && ok;
+            std::string error;
+            if (!h->deliver(*ev, &error) && ok) {
+                ok = false;
+                first_error = std::string(h->name()) + ": " + error;
+            }
         }
         ++(ok ? processed_ : failed_);
+        if (on_done_) {
+            try {
+                on_done_(*ev, ok ? nullptr : &first_error);
+            } catch (...) {
+                // Recording the outcome failed; the event stays pending and is retried.
+            }
+        }
         --busy_;
     }
     std::lock_guard lock(mutex_);

@@ -132,7 +132,8 @@ void event_store::rollback() noexcept {
 }
 
 std::optional<std::int64_t> event_store::insert_event(const new_event& e, millis now,
-                                                      millis dedup_expires_at) {
+                                                      millis dedup_expires_at, event_state initial,
+                                                      const std::string& reason) {
     // An expired key is replaced (a new delivery); a live one is left alone (a duplicate).
     static constexpr std::string_view mark_sql =
         "INSERT INTO dedup(key, expires_at) VALUES(?1, ?2) "
@@ -145,13 +146,14 @@ std::optional<std::int64_t> event_store::insert_event(const new_event& e, millis
     }
     auto ins = db_.prepare(
         "INSERT INTO events(type, dedup_key, raw, typed, received_at, state, attempts, "
-        "next_attempt_at, request_id) VALUES(?1, ?2, ?3, ?4, ?5, 'pending', 0, ?5, ?6)");
-    ins.bind(1, e.type)
-        .bind(2, e.key)
-        .bind(3, e.raw)
-        .bind(4, e.typed)
-        .bind(5, now)
-        .bind(6, e.request_id);
+        "next_attempt_at, request_id, last_error) VALUES(?1, ?2, ?3, ?4, ?5, ?7, 0, ?5, ?6, ?8)");
+    ins.bind(1, e.type).bind(2, e.key).bind(3, e.raw).bind(4, e.typed).bind(5, now);
+    ins.bind(6, e.request_id).bind(7, state_name(initial));
+    if (reason.empty()) {
+        ins.bind_null(8);
+    } else {
+        ins.bind(8, reason);
+    }
     ins.run();
     return db_.last_insert_rowid();
 }

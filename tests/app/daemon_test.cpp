@@ -8,6 +8,7 @@
 
 #include "support/child_process.hpp"
 #include "support/http_client.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_service.hpp"
 
 namespace solarhook {
@@ -72,7 +73,9 @@ TEST(daemon, cannot_bind_is_a_clear_failure) {
 }
 
 TEST(daemon, serves_events_and_drains_on_sigterm) {
-    test::child_process p({k_bin, "serve", "--listen", "127.0.0.1:0", "--workers", "2"});
+    test::temp_dir dir;
+    test::child_process p({k_bin, "serve", "--listen", "127.0.0.1:0", "--workers", "2",
+                           "--data-dir", dir.path().string()});
     const json listening = wait_for_msg(p, "listening");
     ASSERT_TRUE(listening.is_object()) << p.all_stderr();
     const auto port = listening["port"].get<std::uint16_t>();
@@ -101,8 +104,11 @@ TEST(daemon, serves_events_and_drains_on_sigterm) {
 }
 
 TEST(daemon, text_logs_on_request) {
-    test::child_process p({k_bin, "serve", "--listen", "127.0.0.1:0", "--log-format", "text"});
-    const auto line = p.read_line();
+    test::child_process p(
+        {k_bin, "serve", "--store", "memory", "--listen", "127.0.0.1:0", "--log-format", "text"});
+    std::optional<std::string> line;
+    while ((line = p.read_line()) && line->find(" listening ") == std::string::npos) {
+    }
     ASSERT_TRUE(line);
     EXPECT_NE(line->find(" info listening "), std::string::npos) << *line;
     p.signal(SIGINT);

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "solarhook/dedup/memory_dedup_store.hpp"
+#include "solarhook/inbox/memory_inbox.hpp"
 #include "support/test_service.hpp"
 
 namespace solarhook {
@@ -18,16 +19,23 @@ struct fixture {
         : cfg(std::move(c)),
           dedup(clk, 24h, 1000),
           queue(cfg.queue_capacity),
-          ingest(cfg, dedup, queue, clk) {}
+          box(dedup, queue, clk),
+          ingest(cfg, box) {}
     config cfg;
     manual_clock clk;
     memory_dedup_store dedup;
     event_queue queue;
+    memory_inbox box;
     ingest_service ingest;
 
-    std::variant<std::vector<ingested_event>, problem> send(
-        const std::string& body, std::optional<std::string_view> url = std::nullopt) {
-        return ingest.ingest(ingest_request{body, url, std::nullopt, "req"});
+    // The memory inbox answers before ingest() returns; anything else is a bug here.
+    ingest_outcome send(const std::string& body,
+                        std::optional<std::string_view> url = std::nullopt) {
+        std::optional<ingest_outcome> out;
+        ingest.ingest(ingest_request{body, url, std::nullopt, "req"},
+                      [&](ingest_outcome o) { out = std::move(o); });
+        EXPECT_TRUE(out.has_value());
+        return out ? std::move(*out) : ingest_outcome{problem{errc::empty_body, "no answer"}};
     }
 };
 

@@ -75,6 +75,7 @@ inline config test_config() {
     c.listen_host = "127.0.0.1";
     c.listen_port = 0;
     c.drain_timeout = std::chrono::seconds(5);
+    c.store.kind = store_kind::memory;  // durable-store tests set their own data dir
     return c;
 }
 

@@ -1,7 +1,8 @@
-// Assembly: builds the dedup store, queue, workers, ingest service, endpoint and
-// server from a config and a list of handlers, and runs the shutdown sequence
-// in order (stop accepting, answer in-flight requests, drain the queue to a
-// deadline). The daemon and the integration tests both use it.
+// Assembly: builds the inbox (SQLite journal + group committer + dispatcher, or
+// in memory), the worker queue and pool, the ingest service, the endpoint and
+// the server from a config and a list of sinks, and runs the shutdown in order
+// (stop accepting, answer in-flight requests, drain workers to a deadline,
+// record their outcomes, close the store). The daemon and the tests both use it.
 #pragma once
 
 #include <cstdint>
@@ -13,9 +14,13 @@
 #include "solarhook/dedup/memory_dedup_store.hpp"
 #include "solarhook/http/server.hpp"
 #include "solarhook/http/webhook_endpoint.hpp"
+#include "solarhook/inbox/durable_inbox.hpp"
+#include "solarhook/inbox/memory_inbox.hpp"
 #include "solarhook/ingest/ingest_service.hpp"
 #include "solarhook/pipeline/event_queue.hpp"
 #include "solarhook/pipeline/worker_pool.hpp"
+#include "solarhook/store/event_store.hpp"
+#include "solarhook/store/group_committer.hpp"
 
 namespace solarhook::app {
 
@@ -24,31 +29,40 @@ struct shutdown_report {
     drain_report events;
     std::uint64_t processed = 0;
     std::uint64_t failed = 0;
+    std::uint64_t commits = 0;        // durable store only
+    std::uint64_t ops_committed = 0;  // durable store only
 };
 
 class service {
   public:
+    // Opens (and migrates) the store; throws store::store_error if it cannot.
     service(config cfg, std::vector<std::shared_ptr<handler>> handlers, const clock& clk);
     ~service();
 
     void start();
-    std::uint16_t port() const noexcept { return server_.port(); }
+    std::uint16_t port() const noexcept { return server_->port(); }
     const config& cfg() const noexcept { return cfg_; }
     shutdown_report shutdown();
 
     event_queue& queue() noexcept { return queue_; }
-    worker_pool& workers() noexcept { return workers_; }
-    dedup_store& dedup() noexcept { return dedup_; }
-    ingest_service& ingest() noexcept { return ingest_; }
+    worker_pool& workers() noexcept { return *workers_; }
+    ingest_service& ingest() noexcept { return *ingest_; }
+    durable_inbox* durable() noexcept { return durable_.get(); }
+    store::group_committer* committer() noexcept { return committer_.get(); }
+    std::string database_path() const;
 
   private:
     config cfg_;
-    memory_dedup_store dedup_;
     event_queue queue_;
-    worker_pool workers_;
-    ingest_service ingest_;
-    http::webhook_endpoint endpoint_;
-    http::server server_;
+    std::unique_ptr<memory_dedup_store> dedup_;
+    std::unique_ptr<memory_inbox> memory_;
+    std::unique_ptr<store::event_store> writer_;
+    std::unique_ptr<store::group_committer> committer_;
+    std::unique_ptr<durable_inbox> durable_;
+    std::unique_ptr<worker_pool> workers_;
+    std::unique_ptr<ingest_service> ingest_;
+    std::unique_ptr<http::webhook_endpoint> endpoint_;
+    std::unique_ptr<http::server> server_;
     bool stopped_ = false;
 };
 

@@ -16,6 +16,31 @@ namespace solarhook {
 enum class content_type_policy { lenient, strict };
 enum class unknown_event_policy { keep, reject };
 enum class log_format { json, text };
+enum class store_kind { sqlite, memory };
+enum class durability_level { full, normal };
+
+struct store_config {
+    store_kind kind = store_kind::sqlite;
+    std::string data_dir = "./data";
+    durability_level durability = durability_level::full;
+    std::chrono::milliseconds busy_timeout{5000};
+    std::size_t group_commit_max_batch = 512;  // 1: no grouping
+    std::chrono::microseconds group_commit_max_wait{200};
+    std::chrono::milliseconds dispatch_poll{250};
+};
+
+struct retry_config {
+    std::chrono::milliseconds initial{1000};
+    std::chrono::milliseconds max_delay{3'600'000};
+    int max_attempts = 10;
+    std::chrono::seconds max_age{24 * 3600};
+};
+
+struct retention_config {
+    std::chrono::seconds done{7 * 24 * 3600};
+    std::int64_t quarantine_max_rows = 10'000;
+    std::int64_t quarantine_max_bytes = 64ll << 20;
+};
 
 struct limits_config {
     std::size_t max_body_bytes = 64 * 1024;
@@ -50,6 +75,9 @@ struct config {
     std::string log_level = "info";
     limits_config limits;
     dedup_config dedup;
+    store_config store;
+    retry_config retry;
+    retention_config retention;
 };
 
 class config_error : public std::runtime_error {

@@ -27,6 +27,7 @@ enum class errc {
     method_not_allowed,
     overloaded,
     draining,
+    store_unavailable,
 };
 
 std::string_view code_name(errc e) noexcept;

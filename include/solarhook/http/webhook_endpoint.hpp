@@ -7,6 +7,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,7 +37,10 @@ class webhook_endpoint {
     webhook_endpoint(const config& cfg, ingest_service& ingest);
 
     std::optional<problem> precheck(const request_header& h) const;
-    response handle(const request& req, std::string_view request_id);
+    // `done` runs once, possibly on another thread (the store's writer), possibly
+    // before handle returns. `req` must stay alive until then.
+    void handle(const request& req, std::string_view request_id,
+                std::function<void(response)> done);
     response error_response(const problem& p, const request_header& h) const;
 
   private:

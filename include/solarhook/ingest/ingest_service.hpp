@@ -1,11 +1,12 @@
 // The request path's whole job, independent of HTTP: decode the body, key each
-// event, and — atomically per event — check-and-mark its key and enqueue it.
-// Queue slots are reserved before any key is marked, so a full queue refuses the
-// whole body with no mark left behind, and a marked key is always enqueued.
-// Never waits on a handler.
+// event, and hand the batch to the inbox, which marks keys and keeps events
+// atomically. `done` runs once the inbox has answered (for the durable inbox:
+// after the commit), on whatever thread that is. Never waits on a handler.
+// Refused bodies of a known type (422) are quarantined for inspection.
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,12 +14,10 @@
 #include <vector>
 
 #include "solarhook/config/config.hpp"
-#include "solarhook/core/clock.hpp"
 #include "solarhook/core/error.hpp"
 #include "solarhook/decode/decoder.hpp"
 #include "solarhook/dedup/dedup_key.hpp"
-#include "solarhook/dedup/dedup_store.hpp"
-#include "solarhook/pipeline/event_queue.hpp"
+#include "solarhook/inbox/inbox.hpp"
 
 namespace solarhook {
 
@@ -38,13 +37,16 @@ struct ingested_event {
     ingest_result result;
 };
 
+using ingest_outcome = std::variant<std::vector<ingested_event>, problem>;
+
 class ingest_service {
   public:
-    ingest_service(const config& cfg, dedup_store& dedup, event_queue& queue, const clock& clk);
+    ingest_service(const config& cfg, inbox& box);
 
-    std::variant<std::vector<ingested_event>, problem> ingest(const ingest_request& req);
+    // `req` need only live until this returns; `done` is called exactly once.
+    void ingest(const ingest_request& req, std::function<void(ingest_outcome)> done);
 
-    // False while draining or while the queue has no free slot.
+    // False while draining or while the inbox cannot take events.
     bool ready() const;
     void begin_draining() noexcept { draining_ = true; }
     bool draining() const noexcept { return draining_; }
@@ -53,9 +55,7 @@ class ingest_service {
     decode_limits limits_;
     key_policy keys_;
     unknown_event_policy unknown_;
-    dedup_store& dedup_;
-    event_queue& queue_;
-    const clock& clock_;
+    inbox& inbox_;
     std::atomic<bool> draining_{false};
 };
 

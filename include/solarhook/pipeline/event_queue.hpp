@@ -24,6 +24,8 @@ struct queued_event {
     std::string key;
     std::string request_id;
     clock::time_point received_at;
+    std::int64_t id = 0;  // journal row id; 0 when the store is in memory
+    int attempts = 0;     // earlier failed attempts
 };
 
 class event_queue {

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "solarhook/pipeline/event_queue.hpp"
@@ -16,8 +17,9 @@ class handler {
   public:
     virtual ~handler() = default;
 
-    // true when handled; false when the handler threw (already logged and counted).
-    bool deliver(const queued_event& ev) noexcept;
+    // true when handled; false when the handler threw (already logged and counted),
+    // with the exception's text in *error if given.
+    bool deliver(const queued_event& ev, std::string* error = nullptr) noexcept;
 
     virtual std::string_view name() const = 0;
     std::uint64_t failures() const noexcept { return failures_.load(); }

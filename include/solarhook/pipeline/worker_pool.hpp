@@ -8,8 +8,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -26,8 +28,12 @@ struct drain_report {
 
 class worker_pool {
   public:
+    // Told about every event once all handlers ran: error is null on success,
+    // else the first handler's failure. The durable inbox records it.
+    using completion = std::function<void(const queued_event& ev, const std::string* error)>;
+
     worker_pool(event_queue& queue, std::vector<std::shared_ptr<handler>> handlers,
-                unsigned workers);
+                unsigned workers, completion on_done = {});
     ~worker_pool();
     worker_pool(const worker_pool&) = delete;
     worker_pool& operator=(const worker_pool&) = delete;
@@ -44,6 +50,7 @@ class worker_pool {
     event_queue& queue_;
     std::vector<std::shared_ptr<handler>> handlers_;
     const unsigned count_;
+    completion on_done_;
     std::vector<std::thread> threads_;
     std::atomic<std::uint64_t> processed_{0};
     std::atomic<std::uint64_t> failed_{0};

@@ -76,8 +76,11 @@ class event_store {
     void rollback() noexcept;
 
     // nullopt: the key is live (a duplicate); else the new event's id.
+    // An event that cannot be processed yet (unclassified) starts `quarantined`.
     std::optional<std::int64_t> insert_event(const new_event& e, millis now,
-                                             millis dedup_expires_at);
+                                             millis dedup_expires_at,
+                                             event_state initial = event_state::pending,
+                                             const std::string& reason = {});
     std::int64_t insert_quarantined(const std::string& type, const std::string& raw,
                                     const std::string& reason, const std::string& request_id,
                                     millis now);

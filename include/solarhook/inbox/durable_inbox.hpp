@@ -1,0 +1,88 @@
+// The durable inbox: a body's events and dedup keys are committed to the
+// journal (through the group committer) before `done` runs, so a 200 means the
+// events are on disk. Committed events go straight to the worker queue when it
+// has room; a dispatcher thread picks up the rest: pending rows left by a
+// crash, retries whose time has come, and rows an operator replayed. Worker
+// outcomes are recorded as done, a scheduled retry, or dead. An event is
+// processed at least once; it can be processed twice only if the process dies
+// between a handler finishing and its "done" commit.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <unordered_set>
+
+#include "solarhook/core/clock.hpp"
+#include "solarhook/inbox/inbox.hpp"
+#include "solarhook/inbox/retry_policy.hpp"
+#include "solarhook/pipeline/event_queue.hpp"
+#include "solarhook/store/event_store.hpp"
+#include "solarhook/store/group_committer.hpp"
+
+namespace solarhook {
+
+class durable_inbox final : public inbox {
+  public:
+    struct options {
+        std::chrono::seconds dedup_ttl{24 * 3600};
+        retry_policy retry;
+        std::chrono::seconds done_retention{7 * 24 * 3600};
+        std::int64_t quarantine_max_rows = 10'000;
+        std::int64_t quarantine_max_bytes = 64ll << 20;
+        std::chrono::milliseconds poll_interval{250};
+        std::chrono::milliseconds maintenance_interval{10'000};
+        int dispatch_batch = 256;
+    };
+
+    // `reader` is a second connection to the same file, used only by the dispatcher.
+    durable_inbox(store::group_committer& committer, std::unique_ptr<store::event_store> reader,
+                  event_queue& queue, const clock& clk, options opts);
+    ~durable_inbox() override;
+
+    // Dispatches what a previous run left pending, then keeps polling.
+    void start();
+    void stop();
+    // Polls now instead of at the next interval.
+    void wake();
+
+    void store(std::vector<inbox_entry> entries, std::string request_id,
+               std::function<void(inbox_outcome)> done) override;
+    void quarantine(std::string type, std::string body, std::string reason,
+                    std::string request_id) override;
+    bool ready() const override { return committer_.healthy(); }
+
+    // The worker pool's completion hook.
+    void on_processed(const queued_event& ev, const std::string* error);
+
+  private:
+    void run();
+    void dispatch_due();
+    void maintain();
+    bool enqueue(decoded_event ev, const std::string& key, const std::string& request_id,
+                 clock::time_point received_at, std::int64_t id, int attempts);
+    bool claim(std::int64_t id);
+    void release(std::int64_t id);
+    store::millis now_ms() const;
+
+    store::group_committer& committer_;
+    std::unique_ptr<store::event_store> reader_;
+    event_queue& queue_;
+    const clock& clock_;
+    const options opts_;
+
+    std::mutex inflight_mutex_;
+    std::unordered_set<std::int64_t> inflight_;  // queued or being handled
+
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    bool poke_ = false;
+    std::mt19937_64 rng_{std::random_device{}()};
+    std::thread dispatcher_;
+};
+
+}  // namespace solarhook

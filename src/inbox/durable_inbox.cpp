@@ -1,0 +1,284 @@
+#include "solarhook/inbox/durable_inbox.hpp"
+
+#include <fmt/format.h>
+
+#include "solarhook/decode/decoder.hpp"
+#include "solarhook/log/structured.hpp"
+
+namespace solarhook {
+namespace {
+
+using namespace std::chrono;
+
+store::millis to_ms(clock::time_point tp) {
+    return duration_cast<milliseconds>(tp.time_since_epoch()).count();
+}
+
+clock::time_point from_ms(store::millis ms) {
+    return clock::time_point{milliseconds{ms}};
+}
+
+}  // namespace
+
+durable_inbox::durable_inbox(store::group_committer& committer,
+                             std::unique_ptr<store::event_store> reader, event_queue& queue,
+                             const clock& clk, options opts)
+    : committer_(committer), reader_(std::move(reader)), queue_(queue), clock_(clk), opts_(opts) {}
+
+durable_inbox::~durable_inbox() {
+    stop();
+}
+
+store::millis durable_inbox::now_ms() const {
+    return to_ms(clock_.now());
+}
+
+void durable_inbox::start() {
+    dispatcher_ = std::thread([this] { run(); });
+}
+
+void durable_inbox::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (dispatcher_.joinable()) {
+        dispatcher_.join();
+    }
+}
+
+void durable_inbox::wake() {
+    {
+        std::lock_guard lock(mutex_);
+        poke_ = true;
+    }
+    wake_.notify_all();
+}
+
+bool durable_inbox::claim(std::int64_t id) {
+    std::lock_guard lock(inflight_mutex_);
+    return inflight_.insert(id).second;
+}
+
+void durable_inbox::release(std::int64_t id) {
+    std::lock_guard lock(inflight_mutex_);
+    inflight_.erase(id);
+}
+
+bool durable_inbox::enqueue(decoded_event ev, const std::string& key, const std::string& request_id,
+                            clock::time_point received_at, std::int64_t id, int attempts) {
+    auto slot = queue_.try_reserve(1);
+    if (!slot) {
+        return false;  // still pending on disk; the dispatcher brings it back later
+    }
+    if (!claim(id)) {
+        return true;  // already on its way
+    }
+    slot->push(queued_event{std::move(ev), key, request_id, received_at, id, attempts});
+    return true;
+}
+
+void durable_inbox::store(std::vector<inbox_entry> entries, std::string request_id,
+                          std::function<void(inbox_outcome)> done) {
+    struct batch {
+        std::vector<inbox_entry> entries;
+        std::vector<store::new_event> rows;
+        std::vector<std::optional<std::int64_t>> ids;
+        std::string request_id;
+        clock::time_point now;
+    };
+    auto b = std::make_shared<batch>();
+    b->now = clock_.now();
+    b->request_id = std::move(request_id);
+    b->rows.reserve(entries.size());
+    for (const auto& e : entries) {
+        b->rows.push_back(store::new_event{e.event.type_label, e.key, log::safe_dump(e.event.raw),
+                                           log::safe_dump(to_json(e.event.data)), b->request_id});
+    }
+    b->ids.resize(entries.size());
+    b->entries = std::move(entries);
+
+    const auto now = to_ms(b->now);
+    const auto expires = to_ms(b->now + opts_.dedup_ttl);
+    committer_.submit(
+        [b, now, expires](store::event_store& s) {
+            for (std::size_t i = 0; i < b->rows.size(); ++i) {
+                const bool unclassified = b->entries[i].event.type == event_type::unclassified;
+                b->ids[i] = s.insert_event(
+                    b->rows[i], now, expires,
+                    unclassified ? store::event_state::quarantined : store::event_state::pending,
+                    unclassified ? "unclassified: no known event type matches" : "");
+            }
+        },
+        [this, b, done = std::move(done)](const std::optional<store::store_error>& err) {
+            if (err) {
+                log::error("event store unavailable",
+                           {{"request_id", b->request_id}, {"error", err->what()}});
+                done(problem{errc::store_unavailable,
+                             "the event store is unavailable; nothing was stored, retry shortly"});
+                return;
+            }
+            std::vector<store_result> results;
+            results.reserve(b->entries.size());
+            for (std::size_t i = 0; i < b->entries.size(); ++i) {
+                if (!b->ids[i]) {
+                    results.push_back(store_result::duplicate);
+                    continue;
+                }
+                results.push_back(store_result::stored);
+                auto& e = b->entries[i];
+                if (e.event.type != event_type::unclassified) {
+                    enqueue(std::move(e.event), e.key, b->request_id, b->now, *b->ids[i], 0);
+                }
+            }
+            done(std::move(results));
+        });
+}
+
+void durable_inbox::quarantine(std::string type, std::string body, std::string reason,
+                               std::string request_id) {
+    const auto now = now_ms();
+    committer_.submit(
+        [type = std::move(type), body = std::move(body), reason = std::move(reason),
+         request_id = std::move(request_id),
+         now](store::event_store& s) { s.insert_quarantined(type, body, reason, request_id, now); },
+        [](const std::optional<store::store_error>& err) {
+            if (err) {
+                log::error("could not quarantine a refused body", {{"error", err->what()}});
+            }
+        });
+}
+
+void durable_inbox::on_processed(const queued_event& ev, const std::string* error) {
+    if (ev.id == 0) {
+        return;
+    }
+    const auto id = ev.id;
+    auto settle = [this, id](const std::optional<store::store_error>& err) {
+        if (err) {
+            // The row is still pending; it will be dispatched again (at least once).
+            log::error("could not record an event's outcome", {{"id", id}, {"error", err->what()}});
+        }
+        release(id);
+    };
+    if (error == nullptr) {
+        committer_.submit([id](store::event_store& s) { s.mark_done(id); }, std::move(settle));
+        return;
+    }
+    const int attempts = ev.attempts + 1;
+    const auto now = clock_.now();
+    const auto age = duration_cast<milliseconds>(now - ev.received_at);
+    if (opts_.retry.give_up(attempts, age)) {
+        log::error("event dead: giving up", {{"id", id},
+                                             {"type", ev.event.type_label},
+                                             {"key", ev.key},
+                                             {"attempts", attempts},
+                                             {"error", *error}});
+        committer_.submit(
+            [id, attempts, e = *error](store::event_store& s) { s.mark_dead(id, attempts, e); },
+            std::move(settle));
+        return;
+    }
+    double unit = 0;
+    {
+        std::lock_guard lock(mutex_);
+        unit = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+    }
+    const auto next = now + opts_.retry.delay(attempts, unit);
+    log::warn("event will be retried", {{"id", id},
+                                        {"type", ev.event.type_label},
+                                        {"key", ev.key},
+                                        {"attempts", attempts},
+                                        {"next_attempt_at", format_rfc3339(next)},
+                                        {"error", *error}});
+    committer_.submit([id, attempts, at = to_ms(next), e = *error](
+                          store::event_store& s) { s.schedule_retry(id, attempts, at, e); },
+                      std::move(settle));
+}
+
+void durable_inbox::dispatch_due() {
+    std::vector<store::stored_event> rows;
+    try {
+        rows = reader_->due(now_ms(), opts_.dispatch_batch);
+    } catch (const store::store_error& e) {
+        log::error("cannot read pending events", {{"error", e.what()}});
+        return;
+    }
+    for (auto& row : rows) {
+        {
+            std::lock_guard lock(inflight_mutex_);
+            if (inflight_.contains(row.id)) {
+                continue;
+            }
+        }
+        std::optional<std::string_view> type_hint;
+        if (valid_type_segment(row.type)) {
+            type_hint = row.type;
+        }
+        std::variant<decoded_event, problem> decoded = problem{errc::malformed_json, ""};
+        try {
+            decoded = decode_object(nlohmann::json::parse(row.raw), type_hint);
+        } catch (const nlohmann::json::exception& e) {
+            decoded = problem{errc::malformed_json, e.what()};
+        }
+        if (auto* p = std::get_if<problem>(&decoded)) {
+            const auto why = fmt::format("stored payload does not decode: {}", p->message);
+            committer_.submit([id = row.id, a = row.attempts,
+                               why](store::event_store& s) { s.mark_dead(id, a, why); },
+                              [](const std::optional<store::store_error>&) {});
+            continue;
+        }
+        if (!enqueue(std::move(std::get<decoded_event>(decoded)), row.key, row.request_id,
+                     from_ms(row.received_at), row.id, row.attempts)) {
+            break;  // queue full: the rest wait for the next round
+        }
+    }
+}
+
+void durable_inbox::maintain() {
+    const auto now = now_ms();
+    const auto done_before = now - duration_cast<milliseconds>(opts_.done_retention).count();
+    committer_.submit(
+        [now, done_before, rows = opts_.quarantine_max_rows,
+         bytes = opts_.quarantine_max_bytes](store::event_store& s) {
+            // Small batches keep each maintenance transaction short.
+            const auto keys = s.purge_dedup(now, 1000);
+            const auto done = s.prune_done(done_before, 1000);
+            const auto quarantined = s.bound_quarantine(rows, bytes);
+            if (keys + done + quarantined > 0) {
+                log::debug("store maintenance", {{"dedup_keys_expired", keys},
+                                                 {"done_pruned", done},
+                                                 {"quarantine_dropped", quarantined}});
+            }
+        },
+        [](const std::optional<store::store_error>& err) {
+            if (err) {
+                log::warn("store maintenance failed", {{"error", err->what()}});
+            }
+        });
+}
+
+void durable_inbox::run() {
+    auto next_maintenance = steady_clock::now();
+    for (;;) {
+        dispatch_due();
+        if (!committer_.healthy()) {
+            // Nothing else may be writing; an empty commit tells us when the store is back.
+            committer_.submit([](store::event_store&) {},
+                              [](const std::optional<store::store_error>&) {});
+        }
+        if (steady_clock::now() >= next_maintenance) {
+            maintain();
+            next_maintenance = steady_clock::now() + opts_.maintenance_interval;
+        }
+        std::unique_lock lock(mutex_);
+        wake_.wait_for(lock, opts_.poll_interval, [this] { return stopping_ || poke_; });
+        poke_ = false;
+        if (stopping_) {
+            return;
+        }
+    }
+}
+
+}  // namespace solarhook
