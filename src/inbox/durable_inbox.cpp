@@ -66,16 +66,13 @@ void durable_inbox::release(std::int64_t id) {
     inflight_.erase(id);
 }
 
-bool durable_inbox::enqueue(decoded_event ev, const std::string& key, const std::string& request_id,
-                            clock::time_point received_at, std::int64_t id, int attempts) {
+bool durable_inbox::push_claimed(queued_event ev) {
     auto slot = queue_.try_reserve(1);
     if (!slot) {
-        return false;  // still pending on disk; the dispatcher brings it back later
+        release(ev.id);
+        return false;
     }
-    if (!claim(id)) {
-        return true;  // already on its way
-    }
-    slot->push(queued_event{std::move(ev), key, request_id, received_at, id, attempts});
+    slot->push(std::move(ev));
     return true;
 }
 
@@ -128,8 +125,9 @@ void durable_inbox::store(std::vector<inbox_entry> entries, std::string request_
                 }
                 results.push_back(store_result::stored);
                 auto& e = b->entries[i];
-                if (e.event.type != event_type::unclassified) {
-                    enqueue(std::move(e.event), e.key, b->request_id, b->now, *b->ids[i], 0);
+                if (e.event.type != event_type::unclassified && claim(*b->ids[i])) {
+                    push_claimed(queued_event{std::move(e.event), e.key, b->request_id, b->now,
+                                              *b->ids[i], 0});
                 }
             }
             done(std::move(results));
@@ -198,19 +196,32 @@ void durable_inbox::on_processed(const queued_event& ev, const std::string* erro
 }
 
 void durable_inbox::dispatch_due() {
+    const auto now = now_ms();
     std::vector<store::stored_event> rows;
     try {
-        rows = reader_->due(now_ms(), opts_.dispatch_batch);
+        rows = reader_->due(now, opts_.dispatch_batch);
     } catch (const store::store_error& e) {
         log::error("cannot read pending events", {{"error", e.what()}});
         return;
     }
     for (auto& row : rows) {
-        {
-            std::lock_guard lock(inflight_mutex_);
-            if (inflight_.contains(row.id)) {
-                continue;
-            }
+        if (!claim(row.id)) {
+            continue;  // queued or being handled right now
+        }
+        // The read above may predate a worker's "done" (or retry) commit that was
+        // followed by its release: only a fresh read after claiming is trustworthy.
+        std::optional<store::stored_event> fresh;
+        try {
+            fresh = reader_->get(row.id);
+        } catch (const store::store_error& e) {
+            release(row.id);
+            log::error("cannot read a pending event", {{"id", row.id}, {"error", e.what()}});
+            return;
+        }
+        if (!fresh || fresh->state != store::event_state::pending || fresh->next_attempt_at > now ||
+            fresh->attempts != row.attempts) {
+            release(row.id);
+            continue;
         }
         std::optional<std::string_view> type_hint;
         if (valid_type_segment(row.type)) {
@@ -224,13 +235,16 @@ void durable_inbox::dispatch_due() {
         }
         if (auto* p = std::get_if<problem>(&decoded)) {
             const auto why = fmt::format("stored payload does not decode: {}", p->message);
-            committer_.submit([id = row.id, a = row.attempts,
-                               why](store::event_store& s) { s.mark_dead(id, a, why); },
-                              [](const std::optional<store::store_error>&) {});
+            committer_.submit(
+                [id = row.id, a = row.attempts, why](store::event_store& s) {
+                    s.mark_dead(id, a, why);
+                },
+                [this, id = row.id](const std::optional<store::store_error>&) { release(id); });
             continue;
         }
-        if (!enqueue(std::move(std::get<decoded_event>(decoded)), row.key, row.request_id,
-                     from_ms(row.received_at), row.id, row.attempts)) {
+        if (!push_claimed(queued_event{std::move(std::get<decoded_event>(decoded)), row.key,
+                                       row.request_id, from_ms(row.received_at), row.id,
+                                       row.attempts})) {
             break;  // queue full: the rest wait for the next round
         }
     }

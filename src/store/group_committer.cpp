@@ -7,6 +7,17 @@ namespace solarhook::store {
 group_committer::group_committer(event_store& store, options opts)
     : store_(store), opts_(opts), writer_([this] { run(); }) {}
 
+bool group_committer::healthy() const noexcept {
+    if (!healthy_.load()) {
+        return false;
+    }
+    const auto last = last_failure_.load();
+    const auto hold =
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(opts_.unhealthy_hold);
+    return last == 0 ||
+           std::chrono::steady_clock::now().time_since_epoch().count() - last >= hold.count();
+}
+
 group_committer::~group_committer() {
     stop();
 }
@@ -67,6 +78,9 @@ void group_committer::run() {
             failure = store_error(SQLITE_ERROR, e.what());
         }
         healthy_ = !failure;
+        if (failure) {
+            last_failure_ = std::chrono::steady_clock::now().time_since_epoch().count();
+        }
         if (!failure) {
             ++commits_;
             ops_ += batch.size();

@@ -82,7 +82,7 @@ TEST(group_committer, max_batch_1_commits_each_operation_alone) {
 TEST(group_committer, a_full_disk_fails_the_batch_then_recovers) {
     test::temp_dir dir;
     event_store s(dir.file("a.db"), durability::full, 1s);
-    group_committer gc(s, {64, 0us});
+    group_committer gc(s, {64, 0us, 0ms});  // no hold: health follows the last commit
     // SQLite's own cap on the file size behaves exactly like a full disk (SQLITE_FULL).
     waiter setup;
     std::int64_t pages = 0;

@@ -62,8 +62,9 @@ class durable_inbox final : public inbox {
     void run();
     void dispatch_due();
     void maintain();
-    bool enqueue(decoded_event ev, const std::string& key, const std::string& request_id,
-                 clock::time_point received_at, std::int64_t id, int attempts);
+    // Pushes an event whose id the caller has claimed; releases the claim if the
+    // queue is full (the row stays pending for a later round).
+    bool push_claimed(queued_event ev);
     bool claim(std::int64_t id);
     void release(std::int64_t id);
     store::millis now_ms() const;

@@ -2,7 +2,8 @@
 // (up to max_batch, waiting at most max_wait for more after the first) in one
 // transaction, commits once, then reports to every caller. One fsync therefore
 // serves many requests, and no caller thread ever blocks on SQLite. A failed
-// commit fails the whole batch; healthy() stays false until a commit succeeds.
+// commit fails the whole batch; healthy() stays false until a commit succeeds
+// and at least `unhealthy_hold` has passed since the last failure.
 #pragma once
 
 #include <atomic>
@@ -27,6 +28,9 @@ class group_committer {
     struct options {
         std::size_t max_batch = 512;  // 1 disables grouping: one commit per operation
         std::chrono::microseconds max_wait{200};
+        // After a failed commit, stay unhealthy at least this long even if a small
+        // commit succeeds meanwhile, so /readyz does not flap on a nearly full disk.
+        std::chrono::milliseconds unhealthy_hold{1000};
     };
 
     group_committer(event_store& store, options opts);
@@ -38,7 +42,7 @@ class group_committer {
     // Finishes what was submitted, then stops the writer. Later submits fail at once.
     void stop();
 
-    bool healthy() const noexcept { return healthy_.load(); }
+    bool healthy() const noexcept;
     std::uint64_t commits() const noexcept { return commits_.load(); }
     std::uint64_t ops_committed() const noexcept { return ops_.load(); }
 
@@ -52,6 +56,7 @@ class group_committer {
     std::deque<std::pair<op, done>> pending_;
     bool stopping_ = false;
     std::atomic<bool> healthy_{true};
+    std::atomic<std::chrono::steady_clock::rep> last_failure_{0};
     std::atomic<std::uint64_t> commits_{0};
     std::atomic<std::uint64_t> ops_{0};
     std::thread writer_;

@@ -1,0 +1,237 @@
+// The durable inbox inside a real service: real SQLite files, real HTTP,
+// an injected clock for retry timing.
+#include "solarhook/inbox/durable_inbox.hpp"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <sstream>
+
+#include "solarhook/app/events_cli.hpp"
+#include "support/http_client.hpp"
+#include "support/log_capture.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_service.hpp"
+#include "support/wait.hpp"
+
+namespace solarhook {
+namespace {
+
+using namespace std::chrono_literals;
+const std::string k_path = "/webhooks/solarproof";
+
+config durable_config(const test::temp_dir& dir) {
+    config c = test::test_config();
+    c.store.kind = store_kind::sqlite;
+    c.store.data_dir = dir.path().string();
+    c.store.durability = durability_level::normal;
+    c.store.dispatch_poll = 10ms;
+    c.store.busy_timeout = 200ms;
+    c.retry.initial = 1s;
+    c.retry.max_attempts = 3;
+    return c;
+}
+
+struct durable_service {
+    durable_service(config c, std::shared_ptr<test::recording_handler> rec)
+        : recorder(std::move(rec)),
+          svc(std::make_unique<app::service>(
+              std::move(c), std::vector<std::shared_ptr<handler>>{recorder}, clk)) {
+        svc->start();
+    }
+    ~durable_service() {
+        recorder->open_gate();
+        svc->shutdown();
+    }
+    std::uint16_t port() const { return svc->port(); }
+    store::event_store reader() const {
+        return store::event_store(svc->database_path(), store::durability::normal, 1s);
+    }
+    std::optional<store::stored_event> row(std::int64_t id) const { return reader().get(id); }
+
+    // Starts at the real time: the CLI stamps replays with the wall clock.
+    manual_clock clk{std::chrono::system_clock::now()};
+    std::shared_ptr<test::recording_handler> recorder;
+    std::unique_ptr<app::service> svc;
+};
+
+std::string draft(int id) {
+    return R"({"pkcustomerquotationid":)" + std::to_string(id) + "}";
+}
+
+TEST(durable_inbox, an_acknowledged_event_is_already_in_the_journal) {
+    test::log_capture logs;
+    test::temp_dir dir;
+    // A gated handler: nothing is processed, so only the insert can explain the row.
+    durable_service s(durable_config(dir), std::make_shared<test::recording_handler>(true));
+    const auto r = test::post(s.port(), k_path, draft(1));
+    ASSERT_EQ(r.status, 200);
+    const auto e = s.row(1);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->state, store::event_state::pending);
+    EXPECT_EQ(e->key, r.json()["events"][0]["key"]);
+    EXPECT_EQ(e->type, "recent_draft_project");
+    EXPECT_EQ(test::post(s.port(), k_path, draft(1)).json()["events"][0]["result"], "duplicate");
+    s.recorder->open_gate();
+    ASSERT_TRUE(s.recorder->wait_count(1));
+    ASSERT_TRUE(test::eventually([&] { return s.row(1)->state == store::event_state::done; }));
+}
+
+TEST(durable_inbox, pending_rows_left_by_a_previous_run_are_dispatched_at_start) {
+    test::log_capture logs;
+    test::temp_dir dir;
+    const auto path = dir.file("solarhook.db");
+    {
+        store::event_store st(path, store::durability::normal, 1s);
+        st.begin();
+        for (int i = 0; i < 5; ++i) {
+            st.insert_event(store::new_event{"recent_draft_project", "k" + std::to_string(i),
+                                             draft(i), "{}", "old"},
+                            1000, 2000);
+        }
+        st.commit();
+    }
+    durable_service s(durable_config(dir), std::make_shared<test::recording_handler>());
+    ASSERT_TRUE(s.recorder->wait_count(5));
+    ASSERT_TRUE(test::eventually([&] {
+        const auto st = s.reader().stats();
+        return !st.oldest_pending.has_value();
+    }));
+    EXPECT_EQ(s.recorder->seen()[0].event.type, event_type::recent_draft_project);
+}
+
+TEST(durable_inbox, failures_back_off_then_die_and_a_replay_brings_them_back) {
+    test::log_capture logs;
+    test::temp_dir dir;
+    auto rec = std::make_shared<test::recording_handler>();
+    rec->throw_on("recent_draft_project");
+    durable_service s(durable_config(dir), rec);
+    ASSERT_EQ(test::post(s.port(), k_path, draft(7)).status, 200);
+
+    // Attempt 1 fails: a retry is scheduled 0.5-1 s later by the injected clock.
+    ASSERT_TRUE(test::eventually([&] { return s.row(1)->attempts == 1; }));
+    auto e = *s.row(1);
+    EXPECT_EQ(e.state, store::event_state::pending);
+    EXPECT_NE(e.last_error.find("test handler refuses"), std::string::npos);
+    const auto t0 =
+        std::chrono::duration_cast<std::chrono::milliseconds>(s.clk.now().time_since_epoch())
+            .count();
+    EXPECT_GE(e.next_attempt_at - t0, 500);
+    EXPECT_LE(e.next_attempt_at - t0, 1000);
+    // Not retried before its time, however often the dispatcher polls.
+    s.svc->durable()->wake();
+    EXPECT_FALSE(test::eventually([&] { return s.row(1)->attempts > 1; }, 100ms));
+
+    s.clk.advance(1s);
+    ASSERT_TRUE(test::eventually([&] { return s.row(1)->attempts == 2; }));
+    EXPECT_EQ(s.row(1)->state, store::event_state::pending);
+    const auto second =
+        s.row(1)->next_attempt_at -
+        std::chrono::duration_cast<std::chrono::milliseconds>(s.clk.now().time_since_epoch())
+            .count();
+    EXPECT_GE(second, 1000);  // the step doubled
+    EXPECT_LE(second, 2000);
+
+    s.clk.advance(2s);
+    ASSERT_TRUE(test::eventually([&] { return s.row(1)->state == store::event_state::dead; }));
+    EXPECT_EQ(s.row(1)->attempts, 3);
+    EXPECT_EQ(logs.count("event dead: giving up"), 1u);
+
+    // The operator fixes the sink and replays the dead event from the CLI.
+    rec->throw_on("");
+    std::ostringstream out;
+    std::ostringstream err;
+    ASSERT_EQ(app::run_events_cli({"replay", "--state", "dead", "--data-dir", dir.path().string()},
+                                  out, err),
+              0)
+        << err.str();
+    EXPECT_NE(out.str().find("replayed 1"), std::string::npos);
+    ASSERT_TRUE(rec->wait_count(1));
+    ASSERT_TRUE(test::eventually([&] { return s.row(1)->state == store::event_state::done; }));
+}
+
+TEST(durable_inbox, a_full_disk_answers_503_stores_nothing_and_recovers) {
+    test::log_capture logs;
+    test::temp_dir dir;
+    durable_service s(durable_config(dir), std::make_shared<test::recording_handler>());
+    ASSERT_EQ(test::post(s.port(), k_path, draft(1)).status, 200);
+
+    // SQLite's own size cap on the writer connection behaves exactly like a full disk.
+    std::promise<void> capped;
+    s.svc->committer()->submit(
+        [](store::event_store& st) {
+            auto q = st.db().prepare("PRAGMA page_count");
+            q.step();
+            auto f = st.db().prepare("PRAGMA freelist_count");
+            f.step();
+            std::fprintf(stderr, "DEBUG page_count=%lld freelist=%lld\n", (long long)q.int_at(0),
+                         (long long)f.int_at(0));
+            st.db().exec("PRAGMA max_page_count=" + std::to_string(q.int_at(0)));
+        },
+        [&](const auto&) { capped.set_value(); });
+    ASSERT_EQ(capped.get_future().wait_for(10s), std::future_status::ready);
+    const std::string big =
+        R"({"pkcustomerquotationid":2,"siteaddress":")" + std::string(60'000, 'x') + "\"}";
+    const auto refused = test::post(s.port(), k_path, big);
+    EXPECT_EQ(refused.status, 503) << refused.body;
+    EXPECT_EQ(refused.json()["error"], "store_unavailable");
+    EXPECT_FALSE(refused.header("retry-after").empty());
+    EXPECT_EQ(test::request(s.port(), "GET", "/readyz").status, 503);
+    EXPECT_FALSE(s.row(2).has_value());  // nothing acknowledged, nothing stored
+
+    std::promise<void> freed;
+    s.svc->committer()->submit(
+        [](store::event_store& st) { st.db().exec("PRAGMA max_page_count=1073741823"); },
+        [&](const auto&) { freed.set_value(); });
+    ASSERT_EQ(freed.get_future().wait_for(10s), std::future_status::ready);
+    // The dispatcher's probe commit brings readiness back by itself.
+    ASSERT_TRUE(
+        test::eventually([&] { return test::request(s.port(), "GET", "/readyz").status == 200; }));
+    const auto again = test::post(s.port(), k_path, big);
+    EXPECT_EQ(again.status, 200);
+    EXPECT_EQ(again.json()["events"][0]["result"], "accepted");  // the 503 left no dedup mark
+}
+
+TEST(durable_inbox, a_lock_held_past_the_busy_timeout_answers_503_then_recovers) {
+    test::log_capture logs;
+    test::temp_dir dir;
+    durable_service s(durable_config(dir), std::make_shared<test::recording_handler>());
+    ASSERT_EQ(test::post(s.port(), k_path, draft(1)).status, 200);
+    {
+        store::database other(s.svc->database_path(), store::database::mode::read_write);
+        other.exec("BEGIN IMMEDIATE");  // e.g. a careless sqlite3 shell holding the write lock
+        const auto r = test::post(s.port(), k_path, draft(2));
+        EXPECT_EQ(r.status, 503);
+        EXPECT_EQ(r.json()["error"], "store_unavailable");
+        other.exec("ROLLBACK");
+    }
+    ASSERT_TRUE(
+        test::eventually([&] { return test::request(s.port(), "GET", "/readyz").status == 200; }));
+    EXPECT_EQ(test::post(s.port(), k_path, draft(2)).json()["events"][0]["result"], "accepted");
+}
+
+TEST(durable_inbox, refused_and_unclassified_bodies_are_quarantined) {
+    test::log_capture logs;
+    test::temp_dir dir;
+    durable_service s(durable_config(dir), std::make_shared<test::recording_handler>());
+    EXPECT_EQ(test::post(s.port(), k_path + "/customer_created", R"({"pkcustomerid":"x"})").status,
+              422);
+    EXPECT_EQ(test::post(s.port(), k_path + "/contract_signed", R"({"c":1})").status, 200);
+    ASSERT_TRUE(test::eventually([&] {
+        return s.reader()
+                   .list(store::list_filter{store::event_state::quarantined, std::nullopt,
+                                            std::nullopt, 10})
+                   .size() == 2;
+    }));
+    const auto rows = s.reader().list(
+        store::list_filter{store::event_state::quarantined, std::nullopt, std::nullopt, 10});
+    EXPECT_EQ(rows[0].type, "contract_signed");
+    EXPECT_NE(rows[0].last_error.find("unclassified"), std::string::npos);
+    EXPECT_EQ(rows[1].type, "customer_created");
+    EXPECT_NE(rows[1].last_error.find("pkcustomerid"), std::string::npos);
+    EXPECT_EQ(rows[1].raw, R"({"pkcustomerid":"x"})");
+    EXPECT_EQ(s.recorder->count(), 0u);  // neither reached a sink
+}
+
+}  // namespace
+}  // namespace solarhook
