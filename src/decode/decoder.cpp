@@ -72,24 +72,8 @@ struct field_reader {
         errors.push_back(json{{"field", field}, {"problem", why}});
     }
 
-    std::optional<std::int64_t> id(std::string_view field, bool required) {
-        const json* v = find(field);
-        if (v == nullptr) {
-            if (required) {
-                fail(field, "missing");
-            }
-            return std::nullopt;
-        }
-        std::int64_t out = 0;
-        if (auto why = int_problem(*v, out); !why.empty()) {
-            fail(field, why);
-            return std::nullopt;
-        }
-        return out;
-    }
-
-    // A status that carries the event's meaning (required => errors) or not (=> warnings).
-    std::optional<customer_status> status(std::string_view field, bool fatal, bool required) {
+    // An integer field; a problem with it is an error when `fatal`, else a warning.
+    std::optional<std::int64_t> integer(std::string_view field, bool required, bool fatal) {
         const json* v = find(field);
         if (v == nullptr) {
             if (required) {
@@ -106,10 +90,23 @@ struct field_reader {
             }
             return std::nullopt;
         }
-        const auto s = static_cast<customer_status>(out);
+        return out;
+    }
+
+    std::optional<std::int64_t> id(std::string_view field, bool required) {
+        return integer(field, required, true);
+    }
+
+    // A status that carries the event's meaning (fatal) or not (warnings only).
+    std::optional<customer_status> status(std::string_view field, bool fatal, bool required) {
+        const auto n = integer(field, required, fatal);
+        if (!n) {
+            return std::nullopt;
+        }
+        const auto s = static_cast<customer_status>(*n);
         if (!is_documented(s)) {
-            warnings.push_back(
-                fmt::format("{} = {} is not a documented status (0-3); kept", field, out));
+            warnings.push_back(fmt::format("{} = {} is not a documented status (0-3); kept",
+                                           field, *n));
         }
         return s;
     }
