@@ -46,11 +46,14 @@ void ingest_service::ingest(const ingest_request& req, std::function<void(ingest
     if (unknown_ == unknown_event_policy::reject) {
         for (std::size_t i = 0; i < events.size(); ++i) {
             if (events[i].type == event_type::unclassified) {
-                return done(problem{errc::unknown_event,
-                                    fmt::format("event [{}] matches no known event type ({}), and "
-                                                "unknown_events is \"reject\"",
-                                                i, events[i].type_label),
-                                    nlohmann::json::array({{{"index", i}}})});
+                problem p{errc::unknown_event,
+                          fmt::format("event [{}] matches no known event type ({}), and "
+                                      "unknown_events is \"reject\"",
+                                      i, events[i].type_label),
+                          nlohmann::json::array({{{"index", i}}})};
+                inbox_.quarantine(events[i].type_label, std::string(req.body), p.message,
+                                  std::string(req.request_id));
+                return done(std::move(p));
             }
         }
     }

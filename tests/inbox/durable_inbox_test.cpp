@@ -233,5 +233,19 @@ TEST(durable_inbox, refused_and_unclassified_bodies_are_quarantined) {
     EXPECT_EQ(s.recorder->count(), 0u);  // neither reached a sink
 }
 
+TEST(durable_inbox, unknown_events_refused_by_policy_are_quarantined_too) {
+    test::log_capture logs;
+    test::temp_dir dir;
+    config c = durable_config(dir);
+    c.unknown_events = unknown_event_policy::reject;
+    durable_service s(c, std::make_shared<test::recording_handler>());
+    const auto r = test::post(s.port(), k_path, R"({"contract_id":9})");
+    EXPECT_EQ(r.status, 422);
+    EXPECT_EQ(r.json()["error"], "unknown_event");
+    ASSERT_TRUE(test::eventually([&] { return s.row(1).has_value(); }));
+    EXPECT_EQ(s.row(1)->state, store::event_state::quarantined);
+    EXPECT_NE(s.row(1)->last_error.find("unknown_events"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace solarhook
