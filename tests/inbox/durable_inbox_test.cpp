@@ -199,6 +199,7 @@ TEST(durable_inbox, a_lock_held_past_the_busy_timeout_answers_503_then_recovers)
     ASSERT_EQ(test::post(s.port(), k_path, draft(1)).status, 200);
     {
         store::database other(s.svc->database_path(), store::database::mode::read_write);
+        sqlite3_busy_timeout(other.handle(), 5000);  // the daemon may be mid-commit right now
         other.exec("BEGIN IMMEDIATE");  // e.g. a careless sqlite3 shell holding the write lock
         const auto r = test::post(s.port(), k_path, draft(2));
         EXPECT_EQ(r.status, 503);
