@@ -14,7 +14,7 @@ run() {
   local name=$1; shift
   local dir; dir=$(mktemp -d)
   local log="$dir/log"
-  taskset -c 0 "$bin" serve --listen 127.0.0.1:$port --data-dir "$dir/data" --log-level warn "$@" >"$log" 2>&1 &
+  taskset -c 0 "$bin" serve --listen 127.0.0.1:$port --data-dir "$dir/data" "$@" >"$log" 2>&1 &
   local pid=$!
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.05; done
   local out; out=$(taskset -c 1 wrk -t1 -c64 -d"${secs}s" --latency -s bench/wrk/post.lua "http://127.0.0.1:$port/webhooks/solarproof")
@@ -26,7 +26,7 @@ run() {
   if [ -f "$dir/data/solarhook.db" ]; then
     local rows commits
     rows=$(sqlite3 "$dir/data/solarhook.db" "select count(*) from events")
-    commits=$(grep -o '"store_commits":[0-9]*' "$log" | cut -d: -f2)
+    commits=$(grep -o '"store_commits":[0-9]*' "$log" | cut -d: -f2 || true)
     [ -n "$commits" ] && [ "$commits" -gt 0 ] && per_commit=$(awk -v r="$rows" -v c="$commits" 'BEGIN{printf "%.1f", r/c}')
   fi
   printf '%-28s %10s %10s %10s %14s\n' "$name" "$rps" "$p50" "$p99" "$per_commit"
