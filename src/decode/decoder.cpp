@@ -105,8 +105,8 @@ struct field_reader {
         }
         const auto s = static_cast<customer_status>(*n);
         if (!is_documented(s)) {
-            warnings.push_back(fmt::format("{} = {} is not a documented status (0-3); kept",
-                                           field, *n));
+            warnings.push_back(
+                fmt::format("{} = {} is not a documented status (0-3); kept", field, *n));
         }
         return s;
     }
