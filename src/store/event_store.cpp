@@ -108,6 +108,14 @@ void event_store::migrate() {
         begin();
         try {
             db_.exec(k_migrations[static_cast<std::size_t>(v)]);
+            // user_version is the fast check; schema_version keeps when each step ran.
+            db_.exec(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+                "applied_at INTEGER NOT NULL)");
+            db_.exec(
+                fmt::format("INSERT INTO schema_version VALUES({}, CAST(strftime('%s','now') "
+                            "AS INTEGER) * 1000)",
+                            v + 1));
             db_.exec(fmt::format("PRAGMA user_version={}", v + 1));
             commit();
         } catch (...) {

@@ -192,6 +192,27 @@ TEST(durable_inbox, a_full_disk_answers_503_stores_nothing_and_recovers) {
     EXPECT_EQ(again.json()["events"][0]["result"], "accepted");  // the 503 left no dedup mark
 }
 
+TEST(durable_inbox, a_read_only_database_answers_503_and_stores_nothing) {
+    test::log_capture logs;
+    test::temp_dir dir;
+    durable_service s(durable_config(dir), std::make_shared<test::recording_handler>());
+    ASSERT_EQ(test::post(s.port(), k_path, draft(1)).status, 200);
+    // chmod cannot make a file read-only for root (CI runs as root); query_only makes
+    // SQLite refuse every write on the writer connection with SQLITE_READONLY instead.
+    std::promise<void> locked;
+    s.svc->committer()->submit([](store::event_store& st) { st.db().exec("PRAGMA query_only=ON"); },
+                               [&](const auto&) { locked.set_value(); });
+    ASSERT_EQ(locked.get_future().wait_for(10s), std::future_status::ready);
+    const auto r = test::post(s.port(), k_path, draft(2));
+    EXPECT_EQ(r.status, 503);
+    EXPECT_EQ(r.json()["error"], "store_unavailable");
+    EXPECT_EQ(test::request(s.port(), "GET", "/readyz").status, 503);
+    EXPECT_FALSE(s.row(2).has_value());
+    // Recovery is not shown here: BEGIN IMMEDIATE itself fails under query_only, so
+    // the writer cannot switch it back. The full-disk and lock tests show recovery,
+    // through the same health path.
+}
+
 TEST(durable_inbox, a_lock_held_past_the_busy_timeout_answers_503_then_recovers) {
     test::log_capture logs;
     test::temp_dir dir;

@@ -31,6 +31,9 @@ TEST(event_store, migrates_an_empty_database_to_the_current_schema) {
     auto sync = s.db().prepare("PRAGMA synchronous");
     ASSERT_TRUE(sync.step());
     EXPECT_EQ(sync.int_at(0), 2);  // FULL
+    auto steps = s.db().prepare("SELECT group_concat(version) FROM schema_version");
+    ASSERT_TRUE(steps.step());
+    EXPECT_EQ(steps.text_at(0), "1,2");
 }
 
 TEST(event_store, migrates_a_version_1_database_keeping_its_rows) {
@@ -54,6 +57,9 @@ TEST(event_store, migrates_a_version_1_database_keeping_its_rows) {
     }
     event_store s(path, durability::normal, 1s);
     EXPECT_EQ(s.schema_version(), event_store::k_schema_version);
+    auto steps = s.db().prepare("SELECT group_concat(version) FROM schema_version");
+    ASSERT_TRUE(steps.step());
+    EXPECT_EQ(steps.text_at(0), "2");  // only the step this run applied
     const auto e = s.get(1);
     ASSERT_TRUE(e);
     EXPECT_EQ(e->type, "customer_created");

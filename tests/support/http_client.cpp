@@ -101,6 +101,9 @@ std::optional<http_reply> raw_connection::read_reply() {
             return std::nullopt;
         }
         if (st == read_status::eof) {
+            if (!parser.got_some()) {
+                return std::nullopt;  // closed before any byte of an answer
+            }
             boost::system::error_code ec;
             parser.put_eof(ec);
             if (ec || !parser.is_done()) {
