@@ -293,6 +293,9 @@ void session::do_close() {
 }
 
 void session::access_log(unsigned status, std::size_t resp_bytes) {
+    if (!log::get().enabled(log::level::info)) {
+        return;
+    }
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::steady_clock::now() - started_)
                         .count();

@@ -1,12 +1,14 @@
 #include "solarhook/log/structured.hpp"
 
-#include <spdlog/sinks/stdout_sinks.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <mutex>
 #include <vector>
+
+#include "solarhook/log/fd_sink.hpp"
 
 namespace solarhook::log {
 namespace {
@@ -32,13 +34,15 @@ std::string_view level_name(level lvl) {
 
 std::shared_ptr<spdlog::logger> make_spdlog(level lvl, spdlog::sink_ptr sink) {
     if (!sink) {
-        sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
+        sink = std::make_shared<fd_sink>(STDOUT_FILENO);
     }
     auto lg = std::make_shared<spdlog::logger>("solarhook", std::move(sink));
     // The record is fully rendered by render_line; spdlog only frames it.
     lg->set_pattern("%v");
     lg->set_level(lvl);
-    lg->flush_on(level::info);
+    // Info lines (one access line per request) are written in batches; anything
+    // an operator must see at once is not held back.
+    lg->flush_on(level::warn);
     return lg;
 }
 
@@ -61,24 +65,37 @@ std::string safe_dump(const nlohmann::json& j) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+namespace {
+// safe_dump straight onto the end of `out`, without a string per field.
+void append_dump(std::string& out, const nlohmann::json& j) {
+    nlohmann::detail::serializer<nlohmann::json> s(
+        nlohmann::detail::output_adapter<char, std::string>(out), ' ',
+        nlohmann::json::error_handler_t::replace);
+    s.dump(j, false, false, 0);
+}
+
+void append_dump_string(std::string& out, std::string_view text) {
+    append_dump(out, nlohmann::json(std::string(text)));
+}
+}  // namespace
+
 std::string render_line(log_format fmt, clock::time_point ts, level lvl, std::string_view msg,
                         const nlohmann::json& fields) {
-    const nlohmann::json msg_json = std::string(msg);
     std::string line;
-    line.reserve(128);
+    line.reserve(512);
     if (fmt == log_format::json) {
         line += R"({"ts":")";
         line += format_rfc3339(ts);
         line += R"(","level":")";
         line += level_name(lvl);
         line += R"(","msg":)";
-        line += safe_dump(msg_json);
+        append_dump_string(line, msg);
         if (fields.is_object()) {
             for (const auto& [k, v] : fields.items()) {
                 line += ',';
-                line += safe_dump(nlohmann::json(k));
+                append_dump_string(line, k);
                 line += ':';
-                line += safe_dump(v);
+                append_dump(line, v);
             }
         }
         line += '}';
@@ -88,7 +105,7 @@ std::string render_line(log_format fmt, clock::time_point ts, level lvl, std::st
         line += level_name(lvl);
         line += ' ';
         // Quoted only if needed: the message is ours, but stay line-safe anyway.
-        const std::string m = safe_dump(msg_json);
+        const std::string m = safe_dump(nlohmann::json(std::string(msg)));
         line.append(m, 1, m.size() - 2);
         if (fields.is_object()) {
             for (const auto& [k, v] : fields.items()) {
@@ -96,17 +113,43 @@ std::string render_line(log_format fmt, clock::time_point ts, level lvl, std::st
                 const bool plain = !k.empty() && std::all_of(k.begin(), k.end(), [](char c) {
                     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
                 });
-                line += plain ? k : safe_dump(nlohmann::json(k));
+                if (plain) {
+                    line += k;
+                } else {
+                    append_dump_string(line, k);
+                }
                 line += '=';
-                line += safe_dump(v);
+                append_dump(line, v);
             }
         }
     }
     return line;
 }
 
-structured_logger::structured_logger(std::shared_ptr<spdlog::logger> out, log_format fmt)
-    : out_(std::move(out)), fmt_(fmt) {}
+structured_logger::structured_logger(std::shared_ptr<spdlog::logger> out, log_format fmt,
+                                     std::chrono::milliseconds flush_every)
+    : out_(std::move(out)), fmt_(fmt) {
+    if (flush_every.count() > 0) {
+        flusher_ = std::thread([this, flush_every] {
+            std::unique_lock lock(flusher_mutex_);
+            while (!flusher_cv_.wait_for(lock, flush_every, [this] { return stopping_; })) {
+                flush();
+            }
+        });
+    }
+}
+
+structured_logger::~structured_logger() {
+    {
+        std::lock_guard lock(flusher_mutex_);
+        stopping_ = true;
+    }
+    flusher_cv_.notify_all();
+    if (flusher_.joinable()) {
+        flusher_.join();
+    }
+    flush();
+}
 
 void structured_logger::write(level lvl, std::string_view msg,
                               const nlohmann::json& fields) noexcept {
@@ -127,6 +170,14 @@ void structured_logger::flush() noexcept {
     }
 }
 
+void structured_logger::flush_or_throw() {
+    // spdlog's logger::flush() reports sink errors to its error handler instead of
+    // throwing, so go to the sinks directly.
+    for (const auto& sink : out_->sinks()) {
+        sink->flush();
+    }
+}
+
 structured_logger& get() {
     if (auto* cur = g_current.load(std::memory_order_acquire)) {
         return *cur;
@@ -135,13 +186,14 @@ structured_logger& get() {
     if (auto* cur = g_current.load(std::memory_order_acquire)) {
         return *cur;
     }
-    return *publish(
-        std::make_unique<structured_logger>(make_spdlog(level::info, nullptr), log_format::json));
+    return *publish(std::make_unique<structured_logger>(make_spdlog(level::info, nullptr),
+                                                        log_format::json, k_stdout_flush_every));
 }
 
 void init(log_format fmt, level lvl, spdlog::sink_ptr sink) {
     std::lock_guard lock(g_init_mutex);
-    publish(std::make_unique<structured_logger>(make_spdlog(lvl, std::move(sink)), fmt));
+    const auto every = sink ? std::chrono::milliseconds(0) : k_stdout_flush_every;
+    publish(std::make_unique<structured_logger>(make_spdlog(lvl, std::move(sink)), fmt, every));
 }
 
 }  // namespace solarhook::log

@@ -1,5 +1,6 @@
 #include "solarhook/pipeline/event_queue.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace solarhook {
@@ -21,13 +22,36 @@ void event_queue::reservation::push(queued_event ev) {
     if (slots_ == 0) {
         throw std::logic_error("event_queue: push without a reserved slot");
     }
+    bool wake = false;
     {
         std::lock_guard lock(queue_->mutex_);
         queue_->items_.push_back(std::move(ev));
         --queue_->reserved_;
+        wake = queue_->claim_wake_locked();
     }
     --slots_;
-    queue_->not_empty_.notify_one();
+    if (wake) {
+        queue_->not_empty_.notify_one();
+    }
+}
+
+bool event_queue::claim_wake_locked() {
+    if (waiting_ > wakes_pending_) {
+        ++wakes_pending_;
+        return true;
+    }
+    return false;
+}
+
+void event_queue::wait_locked(std::unique_lock<std::mutex>& lock) {
+    ++waiting_;
+    while (items_.empty() && !(closed_ && reserved_ == 0)) {
+        not_empty_.wait(lock);
+    }
+    --waiting_;
+    if (wakes_pending_ > 0) {
+        --wakes_pending_;
+    }
 }
 
 std::optional<event_queue::reservation> event_queue::try_reserve(std::size_t n) {
@@ -51,13 +75,37 @@ void event_queue::release(std::size_t n) {
 
 std::optional<queued_event> event_queue::pop() {
     std::unique_lock lock(mutex_);
-    not_empty_.wait(lock, [this] { return !items_.empty() || (closed_ && reserved_ == 0); });
+    wait_locked(lock);
     if (items_.empty()) {
         return std::nullopt;
     }
     queued_event ev = std::move(items_.front());
     items_.pop_front();
     return ev;
+}
+
+std::vector<queued_event> event_queue::pop_batch(std::size_t max, std::size_t share,
+                                                 std::chrono::microseconds linger) {
+    std::vector<queued_event> out;
+    std::unique_lock lock(mutex_);
+    wait_locked(lock);
+    if (linger.count() > 0 && items_.size() < max && !closed_) {
+        // Nobody wakes a lingering consumer but close(): it sleeps out `linger`.
+        not_empty_.wait_for(lock, linger, [this] { return closed_; });
+    }
+    const std::size_t fair = items_.size() / std::max<std::size_t>(1, share);
+    const std::size_t n = std::min(items_.size(), std::clamp<std::size_t>(fair, 1, max));
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        out.push_back(std::move(items_.front()));
+        items_.pop_front();
+    }
+    // What this consumer left behind is for a sleeping one.
+    if (!items_.empty() && claim_wake_locked()) {
+        lock.unlock();
+        not_empty_.notify_one();
+    }
+    return out;
 }
 
 void event_queue::close() {

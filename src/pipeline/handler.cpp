@@ -31,4 +31,25 @@ bool handler::deliver(const queued_event& ev, std::string* error) noexcept {
     return false;
 }
 
+bool handler::flush(std::string* error) noexcept {
+    std::string what;
+    try {
+        flush_();
+        return true;
+    } catch (const std::exception& e) {
+        what = e.what();
+    } catch (...) {
+        what = "unknown exception";
+    }
+    ++failures_;
+    if (error != nullptr) {
+        try {
+            *error = what;
+        } catch (...) {
+        }
+    }
+    log::error("handler flush failed", {{"handler", name()}, {"error", what}});
+    return false;
+}
+
 }  // namespace solarhook

@@ -28,26 +28,43 @@ void worker_pool::start() {
 }
 
 void worker_pool::run() {
-    while (auto ev = queue_.pop()) {
-        ++busy_;
-        std::string first_error;
-        bool ok = true;
+    std::vector<std::string> errors;  // per event of the batch; empty: handled
+    for (auto batch = queue_.pop_batch(k_max_batch, count_, k_linger); !batch.empty();
+         batch = queue_.pop_batch(k_max_batch, count_, k_linger)) {
+        held_ += batch.size();
+        errors.assign(batch.size(), std::string());
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            ++busy_;
+            for (const auto& h : handlers_) {
+                std::string error;
+                if (!h->deliver(batch[i], &error) && errors[i].empty()) {
+                    errors[i] = std::string(h->name()) + ": " + error;
+                }
+            }
+        }
         for (const auto& h : handlers_) {
             std::string error;
-            if (!h->deliver(*ev, &error) && ok) {
-                ok = false;
-                first_error = std::string(h->name()) + ": " + error;
+            if (!h->flush(&error)) {
+                for (auto& e : errors) {
+                    if (e.empty()) {
+                        e = std::string(h->name()) + ": " + error;
+                    }
+                }
             }
         }
-        ++(ok ? processed_ : failed_);
-        if (on_done_) {
-            try {
-                on_done_(*ev, ok ? nullptr : &first_error);
-            } catch (...) {
-                // Recording the outcome failed; the event stays pending and is retried.
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            const bool ok = errors[i].empty();
+            ++(ok ? processed_ : failed_);
+            if (on_done_) {
+                try {
+                    on_done_(batch[i], ok ? nullptr : &errors[i]);
+                } catch (...) {
+                    // Recording the outcome failed; the event stays pending and is retried.
+                }
             }
+            --busy_;
+            --held_;
         }
-        --busy_;
     }
     std::lock_guard lock(mutex_);
     --running_;
@@ -68,8 +85,9 @@ drain_report worker_pool::stop(std::chrono::milliseconds deadline) {
         }
         threads_.clear();
     } else {
-        report.left_queued = queue_.size();
-        report.in_progress = busy_.load();
+        const std::size_t busy = busy_.load();
+        report.left_queued = queue_.size() + (held_.load() - busy);
+        report.in_progress = busy;
     }
     return report;
 }

@@ -17,7 +17,14 @@ nlohmann::json log_sink::fields(const queued_event& ev) {
 }
 
 void log_sink::handle_(const queued_event& ev) {
-    (out_ != nullptr ? *out_ : log::get()).write(log::level::info, "event", fields(ev));
+    auto& out = out_ != nullptr ? *out_ : log::get();
+    if (out.enabled(log::level::info)) {
+        out.write(log::level::info, "event", fields(ev));
+    }
+}
+
+void log_sink::flush_() {
+    (out_ != nullptr ? *out_ : log::get()).flush_or_throw();
 }
 
 }  // namespace solarhook

@@ -6,10 +6,14 @@
 
 #include <spdlog/common.h>
 #include <spdlog/logger.h>
+
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "solarhook/config/config.hpp"
 #include "solarhook/core/clock.hpp"
@@ -25,22 +29,38 @@ std::string render_line(log_format fmt, clock::time_point ts, level lvl, std::st
 // JSON dump that never throws on bad UTF-8 (replaces it) and escapes controls.
 std::string safe_dump(const nlohmann::json& j);
 
+// Lines at info and below are buffered by the sink and reach it at the latest
+// after `flush_every` (a background thread; zero: none); warnings and errors are
+// flushed at once; flush() forces everything out.
 class structured_logger {
   public:
-    structured_logger(std::shared_ptr<spdlog::logger> out, log_format fmt);
+    structured_logger(std::shared_ptr<spdlog::logger> out, log_format fmt,
+                      std::chrono::milliseconds flush_every = std::chrono::milliseconds(0));
+    ~structured_logger();
+    structured_logger(const structured_logger&) = delete;
+    structured_logger& operator=(const structured_logger&) = delete;
 
     bool enabled(level lvl) const noexcept { return out_->should_log(lvl); }
     void write(level lvl, std::string_view msg, const nlohmann::json& fields = {}) noexcept;
     void flush() noexcept;
+    // Like flush(), but reports a failed write (e.g. EPIPE) to a caller that must
+    // know its lines were written.
+    void flush_or_throw();
 
   private:
     std::shared_ptr<spdlog::logger> out_;
     log_format fmt_;
+    std::mutex flusher_mutex_;
+    std::condition_variable flusher_cv_;
+    bool stopping_ = false;
+    std::thread flusher_;
 };
 
 // Process-wide logger: stdout, JSON, info until init() says otherwise.
 structured_logger& get();
-// Replaces the process-wide logger; sink defaults to stdout.
+// How long an info line may wait in the stdout buffer.
+inline constexpr std::chrono::milliseconds k_stdout_flush_every{1000};
+// Replaces the process-wide logger; sink defaults to buffered stdout.
 void init(log_format fmt, level lvl, spdlog::sink_ptr sink = nullptr);
 
 inline void info(std::string_view msg, const nlohmann::json& f = {}) {

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "solarhook/core/clock.hpp"
 #include "solarhook/decode/event.hpp"
@@ -52,6 +53,12 @@ class event_queue {
 
     // Blocks until an event is available; nullopt once closed and empty.
     std::optional<queued_event> pop();
+    // Blocks like pop(); then, if fewer than `max` are queued, waits up to
+    // `linger` for more to arrive, and takes up to `max` events at once, but no
+    // more than a 1/`share` part of what is queued, so that consumers sharing
+    // the queue each get some. Empty once closed and empty.
+    std::vector<queued_event> pop_batch(std::size_t max, std::size_t share,
+                                        std::chrono::microseconds linger = {});
 
     void close();
     bool closed() const;
@@ -63,6 +70,10 @@ class event_queue {
 
   private:
     void release(std::size_t n);
+    // Producers wake a consumer only when one sleeps with no wake-up already on
+    // its way: under load that is one futex call per burst, not one per event.
+    bool claim_wake_locked();
+    void wait_locked(std::unique_lock<std::mutex>& lock);
 
     const std::size_t capacity_;
     mutable std::mutex mutex_;
@@ -70,6 +81,8 @@ class event_queue {
     std::deque<queued_event> items_;
     std::size_t reserved_ = 0;
     bool closed_ = false;
+    std::size_t waiting_ = 0;
+    std::size_t wakes_pending_ = 0;
     std::uint64_t refused_ = 0;
 };
 

@@ -45,6 +45,14 @@ class worker_pool {
     std::uint64_t failed() const noexcept { return failed_.load(); }
 
   private:
+    // Events a worker takes at once: one flush and one wake-up per batch under
+    // load, while a lone event still goes out on its own at once.
+    static constexpr std::size_t k_max_batch = 64;
+    // How long a woken worker waits for a batch to build up. On a loaded core a
+    // wake-up per event (two context switches) costs more than decoding it; a
+    // millisecond more before the handler sees an event costs the sender nothing,
+    // since it was acknowledged already.
+    static constexpr std::chrono::microseconds k_linger{1000};
     void run();
 
     event_queue& queue_;
@@ -54,7 +62,8 @@ class worker_pool {
     std::vector<std::thread> threads_;
     std::atomic<std::uint64_t> processed_{0};
     std::atomic<std::uint64_t> failed_{0};
-    std::atomic<std::size_t> busy_{0};
+    std::atomic<std::size_t> held_{0};  // taken from the queue, not yet done
+    std::atomic<std::size_t> busy_{0};  // of those, delivery started
     std::mutex mutex_;
     std::condition_variable exited_;
     unsigned running_ = 0;

@@ -19,6 +19,8 @@ class log_sink final : public handler {
 
   protected:
     void handle_(const queued_event& ev) override;
+    // The event's line must be written before the event counts as done.
+    void flush_() override;
 
   private:
     log::structured_logger* out_;
