@@ -147,12 +147,12 @@ std::optional<std::int64_t> event_store::insert_event(const new_event& e, millis
         "INSERT INTO dedup(key, expires_at) VALUES(?1, ?2) "
         "ON CONFLICT(key) DO UPDATE SET expires_at = excluded.expires_at "
         "WHERE dedup.expires_at <= ?3";
-    auto mark = db_.prepare(mark_sql);
+    auto& mark = db_.cached(mark_sql);
     mark.bind(1, e.key).bind(2, dedup_expires_at).bind(3, now).run();
     if (db_.changes() == 0) {
         return std::nullopt;
     }
-    auto ins = db_.prepare(
+    auto& ins = db_.cached(
         "INSERT INTO events(type, dedup_key, raw, typed, received_at, state, attempts, "
         "next_attempt_at, request_id, last_error) VALUES(?1, ?2, ?3, ?4, ?5, ?7, 0, ?5, ?6, ?8)");
     ins.bind(1, e.type).bind(2, e.key).bind(3, e.raw).bind(4, e.typed).bind(5, now);
@@ -169,7 +169,7 @@ std::optional<std::int64_t> event_store::insert_event(const new_event& e, millis
 std::int64_t event_store::insert_quarantined(const std::string& type, const std::string& raw,
                                              const std::string& reason,
                                              const std::string& request_id, millis now) {
-    auto ins = db_.prepare(
+    auto& ins = db_.cached(
         "INSERT INTO events(type, raw, received_at, state, next_attempt_at, last_error, "
         "request_id) VALUES(?1, ?2, ?3, 'quarantined', ?3, ?4, ?5)");
     ins.bind(1, type).bind(2, raw).bind(3, now).bind(4, reason).bind(5, request_id).run();
@@ -177,7 +177,7 @@ std::int64_t event_store::insert_quarantined(const std::string& type, const std:
 }
 
 void event_store::mark_done(std::int64_t id) {
-    db_.prepare(
+    db_.cached(
            "UPDATE events SET state='done', attempts=attempts+1, last_error=NULL "
            "WHERE id=?1 AND state='pending'")
         .bind(1, id)
@@ -186,7 +186,7 @@ void event_store::mark_done(std::int64_t id) {
 
 void event_store::schedule_retry(std::int64_t id, int attempts, millis next_at,
                                  const std::string& error) {
-    db_.prepare(
+    db_.cached(
            "UPDATE events SET attempts=?2, next_attempt_at=?3, last_error=?4 "
            "WHERE id=?1 AND state='pending'")
         .bind(1, id)
@@ -197,7 +197,7 @@ void event_store::schedule_retry(std::int64_t id, int attempts, millis next_at,
 }
 
 void event_store::mark_dead(std::int64_t id, int attempts, const std::string& error) {
-    db_.prepare(
+    db_.cached(
            "UPDATE events SET state='dead', attempts=?2, last_error=?3 "
            "WHERE id=?1 AND state='pending'")
         .bind(1, id)

@@ -28,6 +28,7 @@ database::database(const std::string& path, mode m) {
 }
 
 database::~database() {
+    cache_.clear();  // statements first: the connection closes once none is left
     sqlite3_close_v2(db_);
 }
 
@@ -49,6 +50,15 @@ void database::exec(std::string_view sql) {
 
 statement database::prepare(std::string_view sql) {
     return statement(*this, sql);
+}
+
+statement& database::cached(std::string_view sql) {
+    auto it = cache_.find(std::string(sql));
+    if (it == cache_.end()) {
+        it = cache_.emplace(std::string(sql), std::make_unique<statement>(*this, sql)).first;
+    }
+    it->second->reset();
+    return *it->second;
 }
 
 statement::statement(database& db, std::string_view sql) : db_(&db), stmt_(nullptr) {

@@ -6,10 +6,12 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace solarhook::store {
 
@@ -34,6 +36,10 @@ class database {
 
     void exec(std::string_view sql);
     statement prepare(std::string_view sql);
+    // The same statement every time for the same SQL, compiled once: for
+    // statements run per event, where parsing the SQL cost more than running it.
+    // Returned reset, with no bindings; valid until the database closes.
+    statement& cached(std::string_view sql);
     std::int64_t last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(db_); }
     int changes() const noexcept { return sqlite3_changes(db_); }
     [[noreturn]] void fail(int rc, std::string_view context) const;
@@ -41,6 +47,7 @@ class database {
 
   private:
     sqlite3* db_ = nullptr;
+    std::unordered_map<std::string, std::unique_ptr<statement>> cache_;
 };
 
 class statement {
