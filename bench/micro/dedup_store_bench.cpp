@@ -33,7 +33,7 @@ void bm_check_and_mark(benchmark::State& state) {
     const auto live = static_cast<std::size_t>(state.range(0));
     solarhook::manual_clock clk;
     // Room for the live keys and every key the loop adds: nothing is evicted.
-    solarhook::memory_dedup_store store(clk, std::chrono::hours(24), live * 4);
+    solarhook::memory_dedup_store store(clk, std::chrono::hours(24), live + (1 << 20));
     for (const auto& k : make_keys(0, live))
         store.try_mark(k);
     const auto fresh = make_keys(live, 1 << 20);

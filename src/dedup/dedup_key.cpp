@@ -13,18 +13,25 @@ std::string canonical_json(const nlohmann::json& j) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string sha256_hex(std::string_view data) {
+std::array<std::uint8_t, 32> sha256(std::string_view data) {
     // OpenSSL 3 looks the algorithm up on every EVP_sha256() digest (EVP_MD_fetch);
     // fetched once, that lookup was a third of the key's cost (callgrind).
-    static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    unsigned char md[EVP_MAX_MD_SIZE];
+    static EVP_MD* const md_sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    std::array<std::uint8_t, 32> md{};
     unsigned int len = 0;
-    if (sha256 == nullptr || EVP_Digest(data.data(), data.size(), md, &len, sha256, nullptr) != 1) {
+    if (md_sha256 == nullptr ||
+        EVP_Digest(data.data(), data.size(), md.data(), &len, md_sha256, nullptr) != 1 ||
+        len != md.size()) {
         throw std::runtime_error("EVP_Digest(SHA-256) failed");
     }
+    return md;
+}
+
+std::string sha256_hex(std::string_view data) {
+    const auto md = sha256(data);
     static constexpr char hex[] = "0123456789abcdef";
-    std::string out(len * 2, '0');
-    for (unsigned int i = 0; i < len; ++i) {
+    std::string out(md.size() * 2, '0');
+    for (std::size_t i = 0; i < md.size(); ++i) {
         out[2 * i] = hex[md[i] >> 4];
         out[2 * i + 1] = hex[md[i] & 0xF];
     }

@@ -2,10 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <barrier>
+#include <cctype>
 #include <thread>
 #include <vector>
+
+#include "solarhook/dedup/dedup_key.hpp"
 
 namespace solarhook {
 namespace {
@@ -106,6 +110,45 @@ TEST(memory_dedup_store, concurrent_identical_marks_succeed_exactly_once) {
         }
         EXPECT_EQ(marked.load(), 1) << key;
     }
+}
+
+}  // namespace
+}  // namespace solarhook
+
+namespace solarhook {
+namespace {
+
+TEST(digest_key, a_default_key_is_its_own_sha256_prefix) {
+    const std::string key = sha256_hex("customer_created\n{}");
+    const auto full = sha256("customer_created\n{}");
+    const auto d = digest_key(key);
+    EXPECT_TRUE(std::equal(d.begin(), d.end(), full.begin()));
+}
+
+TEST(digest_key, other_keys_are_hashed_and_stay_distinct) {
+    const std::string hex = sha256_hex("x");
+    std::string upper = hex;
+    std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+    std::string not_hex = hex;
+    not_hex[63] = 'g';  // 64 characters, one of them not hex: hashed
+    const auto full = sha256("project_email_sent:54321_email_sent");
+    const auto d = digest_key("project_email_sent:54321_email_sent");
+    EXPECT_TRUE(std::equal(d.begin(), d.end(), full.begin()));
+    EXPECT_NE(digest_key(upper), digest_key(hex));
+    EXPECT_NE(digest_key(not_hex), digest_key(hex));
+    const auto nh = sha256(not_hex);
+    const auto dn = digest_key(not_hex);
+    EXPECT_TRUE(std::equal(dn.begin(), dn.end(), nh.begin()));
+}
+
+TEST(memory_dedup_store, template_and_hash_keys_are_marked_apart) {
+    manual_clock clk;
+    memory_dedup_store store(clk, std::chrono::hours(24), 10);
+    EXPECT_EQ(store.try_mark("project_sms_sent:1_sms_sent"), mark_result::marked);
+    EXPECT_EQ(store.try_mark(sha256_hex("a")), mark_result::marked);
+    EXPECT_EQ(store.try_mark("project_sms_sent:1_sms_sent"), mark_result::duplicate);
+    EXPECT_EQ(store.try_mark(sha256_hex("a")), mark_result::duplicate);
+    EXPECT_EQ(store.try_mark("project_sms_sent:2_sms_sent"), mark_result::marked);
 }
 
 }  // namespace

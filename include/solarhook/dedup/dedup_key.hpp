@@ -4,6 +4,8 @@
 // type and the canonical JSON of the event (sorted keys, no whitespace).
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -22,6 +24,7 @@ struct key_policy {
 // Sorted keys, no whitespace, invalid UTF-8 replaced; equal events give equal bytes.
 std::string canonical_json(const nlohmann::json& j);
 
+std::array<std::uint8_t, 32> sha256(std::string_view data);
 std::string sha256_hex(std::string_view data);
 
 // Substitutes {field} with the object's member (strings verbatim, others as JSON).
