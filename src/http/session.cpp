@@ -303,14 +303,17 @@ void session::access_log(unsigned status, std::size_t resp_bytes) {
     if (parser_ && parser_->is_header_done()) {
         req_bytes = parser_->get().body().size();
     }
-    log::info("request", {{"method", method_},
-                          {"path", target_},
-                          {"status", status},
-                          {"req_bytes", req_bytes},
-                          {"resp_bytes", resp_bytes},
-                          {"duration_us", us},
-                          {"remote", remote_},
-                          {"request_id", request_id_}});
+    // Fields in the order write() would give them (sorted), so both paths read alike.
+    log::get().write_with(log::level::info, "request", [&](log::line_fields& f) {
+        f.num("duration_us", static_cast<std::int64_t>(us))
+            .str("method", method_)
+            .str("path", target_)
+            .str("remote", remote_)
+            .num("req_bytes", static_cast<std::uint64_t>(req_bytes))
+            .str("request_id", request_id_)
+            .num("resp_bytes", static_cast<std::uint64_t>(resp_bytes))
+            .num("status", static_cast<std::uint64_t>(status));
+    });
 }
 
 }  // namespace solarhook::http

@@ -1,10 +1,12 @@
 #include "solarhook/log/structured.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <iterator>
 #include <mutex>
 #include <vector>
 
@@ -79,9 +81,72 @@ void append_dump_string(std::string& out, std::string_view text) {
 }
 }  // namespace
 
-std::string render_line(log_format fmt, clock::time_point ts, level lvl, std::string_view msg,
-                        const nlohmann::json& fields) {
-    std::string line;
+namespace {
+bool plain_ascii(std::string_view s) noexcept {
+    return std::all_of(s.begin(), s.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u >= 0x20 && u < 0x7F && c != '"' && c != '\\';
+    });
+}
+
+void append_string(std::string& out, std::string_view s) {
+    if (plain_ascii(s)) {  // the common case needs no escaping and no json value
+        out += '"';
+        out += s;
+        out += '"';
+    } else {
+        append_dump_string(out, s);
+    }
+}
+}  // namespace
+
+line_fields::line_fields(std::string& line, log_format fmt) : line_(line), fmt_(fmt) {}
+
+void line_fields::key_(std::string_view key) {
+    if (fmt_ == log_format::json) {
+        line_ += ',';
+        append_string(line_, key);
+        line_ += ':';
+        return;
+    }
+    line_ += ' ';
+    const bool plain = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
+    });
+    if (plain) {
+        line_ += key;
+    } else {
+        append_string(line_, key);
+    }
+    line_ += '=';
+}
+
+line_fields& line_fields::str(std::string_view key, std::string_view value) {
+    key_(key);
+    append_string(line_, value);
+    return *this;
+}
+
+line_fields& line_fields::num(std::string_view key, std::int64_t value) {
+    key_(key);
+    fmt::format_to(std::back_inserter(line_), "{}", value);
+    return *this;
+}
+
+line_fields& line_fields::num(std::string_view key, std::uint64_t value) {
+    key_(key);
+    fmt::format_to(std::back_inserter(line_), "{}", value);
+    return *this;
+}
+
+line_fields& line_fields::json(std::string_view key, const nlohmann::json& value) {
+    key_(key);
+    append_dump(line_, value);
+    return *this;
+}
+
+void begin_line(std::string& line, log_format fmt, clock::time_point ts, level lvl,
+                std::string_view msg) {
     line.reserve(512);
     if (fmt == log_format::json) {
         line += R"({"ts":")";
@@ -89,40 +154,36 @@ std::string render_line(log_format fmt, clock::time_point ts, level lvl, std::st
         line += R"(","level":")";
         line += level_name(lvl);
         line += R"(","msg":)";
-        append_dump_string(line, msg);
-        if (fields.is_object()) {
-            for (const auto& [k, v] : fields.items()) {
-                line += ',';
-                append_dump_string(line, k);
-                line += ':';
-                append_dump(line, v);
-            }
-        }
-        line += '}';
+        append_string(line, msg);
     } else {
         line += format_rfc3339(ts);
         line += ' ';
         line += level_name(lvl);
         line += ' ';
-        // Quoted only if needed: the message is ours, but stay line-safe anyway.
-        const std::string m = safe_dump(nlohmann::json(std::string(msg)));
+        // Unquoted, but still escaped: the message is ours, stay line-safe anyway.
+        std::string m;
+        append_string(m, msg);
         line.append(m, 1, m.size() - 2);
-        if (fields.is_object()) {
-            for (const auto& [k, v] : fields.items()) {
-                line += ' ';
-                const bool plain = !k.empty() && std::all_of(k.begin(), k.end(), [](char c) {
-                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
-                });
-                if (plain) {
-                    line += k;
-                } else {
-                    append_dump_string(line, k);
-                }
-                line += '=';
-                append_dump(line, v);
-            }
+    }
+}
+
+void end_line(std::string& line, log_format fmt) {
+    if (fmt == log_format::json) {
+        line += '}';
+    }
+}
+
+std::string render_line(log_format fmt, clock::time_point ts, level lvl, std::string_view msg,
+                        const nlohmann::json& fields) {
+    std::string line;
+    begin_line(line, fmt, ts, lvl, msg);
+    if (fields.is_object()) {
+        line_fields f(line, fmt);
+        for (const auto& [k, v] : fields.items()) {
+            f.json(k, v);
         }
     }
+    end_line(line, fmt);
     return line;
 }
 
@@ -157,10 +218,14 @@ void structured_logger::write(level lvl, std::string_view msg,
         return;
     }
     try {
-        out_->log(lvl, "{}", render_line(fmt_, std::chrono::system_clock::now(), lvl, msg, fields));
+        emit_(lvl, render_line(fmt_, std::chrono::system_clock::now(), lvl, msg, fields));
     } catch (...) {
         // A log call must never take a request or a worker down with it.
     }
+}
+
+void structured_logger::emit_(level lvl, const std::string& line) {
+    out_->log(lvl, spdlog::string_view_t(line.data(), line.size()));
 }
 
 void structured_logger::flush() noexcept {

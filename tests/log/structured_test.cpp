@@ -39,5 +39,27 @@ TEST(structured_log, text_format_is_key_value) {
     EXPECT_EQ(line, "2023-11-14T22:13:20.000000Z error handler failed n=3");
 }
 
+TEST(line_fields, escape_what_needs_it_and_match_render_line) {
+    const std::string evil = std::string("a\"b\\c\n\x01") + "\xff";
+    for (auto fmt : {log_format::json, log_format::text}) {
+        std::string line;
+        log::begin_line(line, fmt, k_ts, log::level::info, "m");
+        log::line_fields(line, fmt)
+            .num("n", std::int64_t{-3})
+            .str("path", evil)
+            .num("u", std::uint64_t{7});
+        log::end_line(line, fmt);
+        EXPECT_EQ(line, log::render_line(fmt, k_ts, log::level::info, "m",
+                                         {{"path", nlohmann::json(evil)}, {"n", -3}, {"u", 7}}));
+        EXPECT_EQ(line.find('\n'), std::string::npos);
+    }
+    std::string line;
+    log::begin_line(line, log_format::json, k_ts, log::level::info, "m");
+    log::line_fields(line, log_format::json).str("path", evil);
+    log::end_line(line, log_format::json);
+    const auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["path"], "a\"b\\c\n\x01\xef\xbf\xbd");  // invalid UTF-8 replaced
+}
+
 }  // namespace
 }  // namespace solarhook

@@ -36,6 +36,20 @@ TEST(log_sink, writes_exactly_one_json_line_per_event_with_typed_fields) {
     EXPECT_EQ(logs.sink->lines()[0].find('\n'), std::string::npos);
 }
 
+TEST(log_sink, the_line_carries_exactly_the_fields_function) {
+    test::log_capture logs;
+    log_sink sink;
+    for (const auto* body : {R"({"pkcustomerid":1,"customer_status":2,"odd":"\u00e9\"q"})",
+                             R"({"contract":{"id":5}})"}) {
+        const auto ev = make(body);
+        ASSERT_TRUE(sink.deliver(ev));
+        auto rec = logs.sink->records().back();
+        for (const auto* k : {"ts", "level", "msg"})
+            rec.erase(k);
+        EXPECT_EQ(rec, log_sink::fields(ev)) << body;
+    }
+}
+
 TEST(log_sink, unclassified_events_log_their_raw_payload) {
     test::log_capture logs;
     log_sink sink;

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -22,7 +23,27 @@ namespace solarhook::log {
 
 using level = spdlog::level::level_enum;
 
-// Pure rendering, unit-tested directly.
+// Writes a record's fields straight into its line. For the per-request records
+// (access, event), where building a json object only to serialise it again was a
+// quarter of a request's instructions (callgrind).
+class line_fields {
+  public:
+    line_fields(std::string& line, log_format fmt);
+    line_fields& str(std::string_view key, std::string_view value);
+    line_fields& num(std::string_view key, std::int64_t value);
+    line_fields& num(std::string_view key, std::uint64_t value);
+    line_fields& json(std::string_view key, const nlohmann::json& value);
+
+  private:
+    void key_(std::string_view key);
+    std::string& line_;
+    log_format fmt_;
+};
+
+// Pure rendering, unit-tested directly: begin_line, fields, end_line.
+void begin_line(std::string& line, log_format fmt, clock::time_point ts, level lvl,
+                std::string_view msg);
+void end_line(std::string& line, log_format fmt);
 std::string render_line(log_format fmt, clock::time_point ts, level lvl, std::string_view msg,
                         const nlohmann::json& fields);
 
@@ -42,12 +63,30 @@ class structured_logger {
 
     bool enabled(level lvl) const noexcept { return out_->should_log(lvl); }
     void write(level lvl, std::string_view msg, const nlohmann::json& fields = {}) noexcept;
+    // Like write(), with the fields written by `fill(line_fields&)`.
+    template <class Fill>
+    void write_with(level lvl, std::string_view msg, Fill&& fill) noexcept {
+        if (!enabled(lvl)) {
+            return;
+        }
+        try {
+            std::string line;
+            begin_line(line, fmt_, std::chrono::system_clock::now(), lvl, msg);
+            line_fields f(line, fmt_);
+            fill(f);
+            end_line(line, fmt_);
+            emit_(lvl, line);
+        } catch (...) {
+            // A log call must never take a request or a worker down with it.
+        }
+    }
     void flush() noexcept;
     // Like flush(), but reports a failed write (e.g. EPIPE) to a caller that must
     // know its lines were written.
     void flush_or_throw();
 
   private:
+    void emit_(level lvl, const std::string& line);
     std::shared_ptr<spdlog::logger> out_;
     log_format fmt_;
     std::mutex flusher_mutex_;
