@@ -10,6 +10,7 @@
 #include <mutex>
 #include <vector>
 
+#include "solarhook/core/json_text.hpp"
 #include "solarhook/log/fd_sink.hpp"
 
 namespace solarhook::log {
@@ -76,28 +77,6 @@ void append_dump(std::string& out, const nlohmann::json& j) {
     s.dump(j, false, false, 0);
 }
 
-void append_dump_string(std::string& out, std::string_view text) {
-    append_dump(out, nlohmann::json(std::string(text)));
-}
-}  // namespace
-
-namespace {
-bool plain_ascii(std::string_view s) noexcept {
-    return std::all_of(s.begin(), s.end(), [](char c) {
-        const auto u = static_cast<unsigned char>(c);
-        return u >= 0x20 && u < 0x7F && c != '"' && c != '\\';
-    });
-}
-
-void append_string(std::string& out, std::string_view s) {
-    if (plain_ascii(s)) {  // the common case needs no escaping and no json value
-        out += '"';
-        out += s;
-        out += '"';
-    } else {
-        append_dump_string(out, s);
-    }
-}
 }  // namespace
 
 line_fields::line_fields(std::string& line, log_format fmt) : line_(line), fmt_(fmt) {}
@@ -105,7 +84,7 @@ line_fields::line_fields(std::string& line, log_format fmt) : line_(line), fmt_(
 void line_fields::key_(std::string_view key) {
     if (fmt_ == log_format::json) {
         line_ += ',';
-        append_string(line_, key);
+        append_json_string(line_, key);
         line_ += ':';
         return;
     }
@@ -116,14 +95,14 @@ void line_fields::key_(std::string_view key) {
     if (plain) {
         line_ += key;
     } else {
-        append_string(line_, key);
+        append_json_string(line_, key);
     }
     line_ += '=';
 }
 
 line_fields& line_fields::str(std::string_view key, std::string_view value) {
     key_(key);
-    append_string(line_, value);
+    append_json_string(line_, value);
     return *this;
 }
 
@@ -154,7 +133,7 @@ void begin_line(std::string& line, log_format fmt, clock::time_point ts, level l
         line += R"(","level":")";
         line += level_name(lvl);
         line += R"(","msg":)";
-        append_string(line, msg);
+        append_json_string(line, msg);
     } else {
         line += format_rfc3339(ts);
         line += ' ';
@@ -162,7 +141,7 @@ void begin_line(std::string& line, log_format fmt, clock::time_point ts, level l
         line += ' ';
         // Unquoted, but still escaped: the message is ours, stay line-safe anyway.
         std::string m;
-        append_string(m, msg);
+        append_json_string(m, msg);
         line.append(m, 1, m.size() - 2);
     }
 }

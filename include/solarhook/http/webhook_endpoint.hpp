@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "solarhook/config/config.hpp"
 #include "solarhook/core/error.hpp"
@@ -31,6 +32,9 @@ struct route {
 
 // Query strings are ignored; an unknown path or a malformed type segment is not_found.
 std::variant<route, problem> resolve_route(std::string_view target, std::string_view webhook_path);
+
+// The 200 answer: {"events":[{"key","result","type"},…],"status":"accepted"}.
+std::string accepted_body(const std::vector<ingested_event>& events);
 
 class webhook_endpoint {
   public:
