@@ -28,6 +28,15 @@ constexpr std::array<std::string_view, event_store::k_schema_version> k_migratio
        CREATE INDEX dedup_expiry ON dedup(expires_at);)",
     R"(ALTER TABLE events ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
        CREATE INDEX events_state_received ON events(state, received_at);)",
+    // Partial indexes: a row is in an index only while its state is the one that
+    // index serves, so storing an event touches one index and marking it done
+    // two, instead of two and four (mark_done was 50k instructions, callgrind).
+    R"(DROP INDEX events_due;
+       DROP INDEX events_state_received;
+       CREATE INDEX events_due ON events(next_attempt_at) WHERE state='pending';
+       CREATE INDEX events_done ON events(received_at) WHERE state='done';
+       CREATE INDEX events_quarantined ON events(id) WHERE state='quarantined';
+       CREATE INDEX events_dead ON events(id) WHERE state='dead';)",
 };
 
 constexpr std::string_view k_columns =

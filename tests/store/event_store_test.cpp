@@ -33,7 +33,29 @@ TEST(event_store, migrates_an_empty_database_to_the_current_schema) {
     EXPECT_EQ(sync.int_at(0), 2);  // FULL
     auto steps = s.db().prepare("SELECT group_concat(version) FROM schema_version");
     ASSERT_TRUE(steps.step());
-    EXPECT_EQ(steps.text_at(0), "1,2");
+    EXPECT_EQ(steps.text_at(0), "1,2,3");
+}
+
+TEST(event_store, the_hot_queries_use_the_partial_indexes) {
+    test::temp_dir dir;
+    event_store s(dir.file("plan.db"), durability::normal, 1s);
+    const auto plan = [&](const std::string& sql) {
+        auto st = s.db().prepare("EXPLAIN QUERY PLAN " + sql);
+        std::string all;
+        while (st.step())
+            all += st.text_at(3) + ";";
+        return all;
+    };
+    EXPECT_NE(plan("SELECT id FROM events WHERE state='pending' AND next_attempt_at <= 5 "
+                   "ORDER BY next_attempt_at, id LIMIT 10")
+                  .find("events_due"),
+              std::string::npos);
+    EXPECT_NE(plan("SELECT id FROM events WHERE state='done' AND received_at < 5 ORDER BY "
+                   "received_at LIMIT 10")
+                  .find("events_done"),
+              std::string::npos);
+    EXPECT_NE(plan("SELECT id FROM events WHERE state='quarantined'").find("events_quarantined"),
+              std::string::npos);
 }
 
 TEST(event_store, migrates_a_version_1_database_keeping_its_rows) {
@@ -59,7 +81,7 @@ TEST(event_store, migrates_a_version_1_database_keeping_its_rows) {
     EXPECT_EQ(s.schema_version(), event_store::k_schema_version);
     auto steps = s.db().prepare("SELECT group_concat(version) FROM schema_version");
     ASSERT_TRUE(steps.step());
-    EXPECT_EQ(steps.text_at(0), "2");  // only the step this run applied
+    EXPECT_EQ(steps.text_at(0), "2,3");  // only the steps this run applied
     const auto e = s.get(1);
     ASSERT_TRUE(e);
     EXPECT_EQ(e->type, "customer_created");

@@ -61,7 +61,7 @@ struct store_stats {
 
 class event_store {
   public:
-    static constexpr int k_schema_version = 2;
+    static constexpr int k_schema_version = 3;
 
     // Opens (creating if needed) and migrates. busy_timeout bounds lock waits.
     event_store(const std::string& path, durability d, std::chrono::milliseconds busy_timeout);
