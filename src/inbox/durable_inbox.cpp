@@ -90,8 +90,10 @@ void durable_inbox::store(std::vector<inbox_entry> entries, std::string request_
     b->request_id = std::move(request_id);
     b->rows.reserve(entries.size());
     for (const auto& e : entries) {
-        b->rows.push_back(store::new_event{e.event.type_label, e.key, log::safe_dump(e.event.raw),
-                                           log::safe_dump(to_json(e.event.data)), b->request_id});
+        b->rows.push_back(store::new_event{
+            e.event.type_label, e.key,
+            e.raw_text.empty() ? log::safe_dump(e.event.raw) : std::string(e.raw_text),
+            log::safe_dump(to_json(e.event.data)), b->request_id});
     }
     b->ids.resize(entries.size());
     b->entries = std::move(entries);

@@ -82,6 +82,10 @@ void ingest_service::ingest(const ingest_request& req, std::function<void(ingest
                                                               : ingest_result::accepted});
         entries.push_back(inbox_entry{std::move(ev), std::move(key)});
     }
+    if (const auto first = req.body.find_first_not_of(" \t\r\n");
+        entries.size() == 1 && first != std::string_view::npos && req.body[first] == '{') {
+        entries.front().raw_text = req.body;
+    }
 
     inbox_.store(std::move(entries), std::string(req.request_id),
                  [answer = std::move(answer), done = std::move(done)](inbox_outcome out) mutable {

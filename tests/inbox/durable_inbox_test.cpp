@@ -77,6 +77,18 @@ TEST(durable_inbox, an_acknowledged_event_is_already_in_the_journal) {
     ASSERT_TRUE(test::eventually([&] { return s.row(1)->state == store::event_state::done; }));
 }
 
+TEST(durable_inbox, the_journal_keeps_a_lone_object_verbatim_and_array_elements_serialised) {
+    test::log_capture logs;
+    test::temp_dir dir;
+    durable_service s(durable_config(dir), std::make_shared<test::recording_handler>(true));
+    const std::string lone = "\n { \"pkcustomerquotationid\" : \"7\", \"zz\": [1, 2] }\n";
+    ASSERT_EQ(test::post(s.port(), k_path, lone).status, 200);
+    ASSERT_EQ(test::post(s.port(), k_path, "[" + draft(8) + " , " + draft(9) + "]").status, 200);
+    EXPECT_EQ(s.row(1)->raw, lone);  // exactly as received
+    EXPECT_EQ(s.row(2)->raw, R"({"pkcustomerquotationid":8})");
+    EXPECT_EQ(s.row(3)->raw, R"({"pkcustomerquotationid":9})");
+}
+
 TEST(durable_inbox, pending_rows_left_by_a_previous_run_are_dispatched_at_start) {
     test::log_capture logs;
     test::temp_dir dir;

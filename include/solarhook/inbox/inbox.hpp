@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -18,6 +19,10 @@ namespace solarhook {
 struct inbox_entry {
     decoded_event event;
     std::string key;
+    // The event object's text as received, when the body was that one object;
+    // empty otherwise. Valid only during store(): a durable inbox keeps it instead
+    // of serialising event.raw again (a sixth of a request's instructions).
+    std::string_view raw_text{};
 };
 
 enum class store_result { stored, duplicate };
