@@ -39,6 +39,49 @@ TEST(worker_pool, a_throwing_handler_is_caught_logged_counted_and_the_worker_sur
     EXPECT_EQ(logs.count("handler failed"), 3u);
 }
 
+// A sink that buffers: it fails its flush on demand and records the order of
+// deliveries, flushes and completions.
+class buffering_handler final : public handler {
+  public:
+    std::string_view name() const override { return "buffering"; }
+    std::vector<std::string> trace;
+    bool fail_flush = false;
+
+  protected:
+    void handle_(const queued_event& ev) override { trace.push_back("deliver " + ev.key); }
+    void flush_() override {
+        trace.push_back("flush");
+        if (fail_flush)
+            throw std::runtime_error("disk gone");
+    }
+};
+
+TEST(worker_pool, a_batch_is_flushed_before_any_of_it_is_reported_and_a_failed_flush_fails_it) {
+    test::log_capture logs;
+    for (const bool fail : {false, true}) {
+        event_queue q(100);
+        auto h = std::make_shared<buffering_handler>();
+        h->fail_flush = fail;
+        std::vector<std::string> outcomes;
+        worker_pool pool(q, {h}, 1, [&](const queued_event& ev, const std::string* error) {
+            h->trace.push_back("done " + ev.key);
+            outcomes.push_back(error == nullptr ? "ok" : *error);
+        });
+        enqueue(q, "e", 3);  // queued before the worker starts: one batch
+        pool.start();
+        ASSERT_TRUE(pool.stop(5s).complete);
+        const std::vector<std::string> want{"deliver e0", "deliver e1", "deliver e2", "flush",
+                                            "done e0",    "done e1",    "done e2"};
+        EXPECT_EQ(h->trace, want);
+        ASSERT_EQ(outcomes.size(), 3u);
+        for (const auto& o : outcomes) {
+            EXPECT_EQ(o, fail ? "buffering: disk gone" : "ok");
+        }
+        EXPECT_EQ(pool.failed(), fail ? 3u : 0u);
+    }
+    EXPECT_EQ(logs.count("handler flush failed"), 1u);
+}
+
 TEST(worker_pool, stop_drains_the_queue_before_returning) {
     event_queue q(100);
     auto rec = std::make_shared<test::recording_handler>();
