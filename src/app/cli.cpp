@@ -89,6 +89,7 @@ int serve(const config& cfg) {
          {"store", cfg.store.kind == store_kind::memory ? "memory" : "sqlite"},
          {"database", cfg.store.kind == store_kind::memory ? std::string() : svc.database_path()},
          {"durability", cfg.store.durability == durability_level::full ? "full" : "normal"}});
+    log::get().flush();  // whoever waits for "listening" should not wait for the flusher
     signals_ctx.run();
 
     log::info("shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
