@@ -91,7 +91,9 @@ std::vector<queued_event> event_queue::pop_batch(std::size_t max, std::size_t sh
     wait_locked(lock);
     if (linger.count() > 0 && items_.size() < max && !closed_) {
         // Nobody wakes a lingering consumer but close(): it sleeps out `linger`.
+        ++lingering_;
         not_empty_.wait_for(lock, linger, [this] { return closed_; });
+        --lingering_;
     }
     const std::size_t fair = items_.size() / std::max<std::size_t>(1, share);
     const std::size_t n = std::min(items_.size(), std::clamp<std::size_t>(fair, 1, max));
@@ -114,6 +116,11 @@ void event_queue::close() {
         closed_ = true;
     }
     not_empty_.notify_all();
+}
+
+std::size_t event_queue::lingering() const {
+    std::lock_guard lock(mutex_);
+    return lingering_;
 }
 
 bool event_queue::closed() const {

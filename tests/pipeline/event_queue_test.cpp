@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <thread>
+#include <vector>
+
+#include "support/wait.hpp"
 
 namespace solarhook {
 namespace {
@@ -64,6 +67,40 @@ TEST(event_queue, close_waits_for_outstanding_reservations) {
     producer.join();
     ASSERT_TRUE(got);
     EXPECT_EQ(got->key, "late");
+}
+
+void fill(event_queue& q, int n) {
+    auto r = q.try_reserve(static_cast<std::size_t>(n));
+    ASSERT_TRUE(r);
+    for (int i = 0; i < n; ++i)
+        r->push(ev("e" + std::to_string(i)));
+}
+
+TEST(event_queue, pop_batch_takes_a_fair_share_at_most_max_and_at_least_one) {
+    event_queue q(1000);
+    fill(q, 200);
+    EXPECT_EQ(q.pop_batch(64, 2).size(), 64u);  // half of 200 is over the max
+    EXPECT_EQ(q.pop_batch(64, 4).size(), 34u);  // a quarter of the 136 left
+    const auto rest = q.pop_batch(1000, 1);
+    ASSERT_EQ(rest.size(), 102u);
+    EXPECT_EQ(rest.front().key, "e98");  // still in order
+    fill(q, 1);
+    EXPECT_EQ(q.pop_batch(64, 8).size(), 1u);  // a lone event is never held back
+}
+
+TEST(event_queue, pop_batch_lingers_for_a_batch_but_close_ends_the_wait) {
+    event_queue q(100);
+    fill(q, 1);
+    std::vector<queued_event> batch;
+    // Linger far beyond any test timeout: only close() can end it early.
+    std::thread consumer([&] { batch = q.pop_batch(64, 1, std::chrono::hours(1)); });
+    ASSERT_TRUE(test::eventually([&] { return q.lingering() == 1; }));
+    EXPECT_EQ(q.size(), 1u);  // held back while it lingers
+    q.close();
+    ASSERT_TRUE(test::eventually([&] { return q.lingering() == 0; }));
+    consumer.join();
+    EXPECT_EQ(batch.size(), 1u);
+    EXPECT_TRUE(q.pop_batch(64, 1).empty());  // closed and drained
 }
 
 }  // namespace

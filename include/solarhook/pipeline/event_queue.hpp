@@ -62,6 +62,8 @@ class event_queue {
 
     void close();
     bool closed() const;
+    // Consumers inside pop_batch's linger right now.
+    std::size_t lingering() const;
     std::size_t size() const;
     std::size_t capacity() const noexcept { return capacity_; }
     // True when a single-slot reservation would be refused right now.
@@ -83,6 +85,7 @@ class event_queue {
     bool closed_ = false;
     std::size_t waiting_ = 0;
     std::size_t wakes_pending_ = 0;
+    std::size_t lingering_ = 0;
     std::uint64_t refused_ = 0;
 };
 
