@@ -74,14 +74,11 @@ void event_queue::release(std::size_t n) {
 }
 
 std::optional<queued_event> event_queue::pop() {
-    std::unique_lock lock(mutex_);
-    wait_locked(lock);
-    if (items_.empty()) {
+    auto one = pop_batch(1, 1);
+    if (one.empty()) {
         return std::nullopt;
     }
-    queued_event ev = std::move(items_.front());
-    items_.pop_front();
-    return ev;
+    return std::move(one.front());
 }
 
 std::vector<queued_event> event_queue::pop_batch(std::size_t max, std::size_t share,

@@ -14,9 +14,6 @@ class log_sink final : public handler {
     explicit log_sink(log::structured_logger* out = nullptr) : out_(out) {}
     std::string_view name() const override { return "log"; }
 
-    // The line's fields, without ts/level/msg; pure, for tests and other sinks.
-    static nlohmann::json fields(const queued_event& ev);
-
   protected:
     void handle_(const queued_event& ev) override;
     // The event's line must be written before the event counts as done.
