@@ -7,16 +7,21 @@
 #include <stdexcept>
 #include <string>
 
+#include "solarhook/decode/canonical_json.hpp"
 #include "solarhook/decode/decoder.hpp"
 #include "solarhook/dedup/dedup_key.hpp"
 
 namespace {
 
-solarhook::decoded_event decode_sample(const std::string& name) {
+std::string read_sample(const std::string& name) {
     std::ifstream in(std::string(SOLARHOOK_SAMPLES_DIR) + "/" + name);
     std::ostringstream ss;
     ss << in.rdbuf();
-    auto result = solarhook::decode_body(ss.str(), std::nullopt, {});
+    return ss.str();
+}
+
+solarhook::decoded_event decode_sample(const std::string& name) {
+    auto result = solarhook::decode_body(read_sample(name), std::nullopt, {});
     auto* ok = std::get_if<std::vector<solarhook::decoded_event>>(&result);
     if (ok == nullptr || ok->empty())
         throw std::runtime_error("sample did not decode: " + name);
@@ -33,10 +38,12 @@ void bm_event_key(benchmark::State& state, const char* sample) {
     state.SetItemsProcessed(state.iterations());
 }
 
+// Parse and canonical text together: the decoder writes the canonical text from
+// the document it has parsed anyway, so bm_decode includes this work once.
 void bm_canonical_json(benchmark::State& state) {
-    const auto ev = decode_sample("v2/customer_created.json");
+    const auto text = read_sample("v2/customer_created.json");
     for (auto _ : state) {
-        benchmark::DoNotOptimize(solarhook::canonical_json(ev.raw));
+        benchmark::DoNotOptimize(solarhook::canonical_json(text));
     }
     state.SetItemsProcessed(state.iterations());
 }

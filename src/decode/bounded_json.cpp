@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
 namespace solarhook {
 
 std::size_t nesting_depth(std::string_view text, std::size_t stop_at) noexcept {
@@ -46,8 +50,9 @@ std::size_t nesting_depth(std::string_view text, std::size_t stop_at) noexcept {
     return deepest;
 }
 
-std::variant<nlohmann::json, problem> parse_bounded(std::string_view body, std::size_t max_bytes,
-                                                    std::size_t max_depth) {
+std::variant<simdjson::dom::element, problem> parse_bounded(std::string_view body,
+                                                            std::size_t max_bytes,
+                                                            std::size_t max_depth) {
     if (body.size() > max_bytes) {
         return problem{errc::body_too_large,
                        fmt::format("body is {} bytes, the limit is {}", body.size(), max_bytes)};
@@ -55,13 +60,37 @@ std::variant<nlohmann::json, problem> parse_bounded(std::string_view body, std::
     if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
         return problem{errc::empty_body, "request body is empty"};
     }
-    if (nesting_depth(body, max_depth) > max_depth) {
+    const auto too_deep = [&] {
         return problem{errc::too_deep,
                        fmt::format("JSON nesting is deeper than {} levels", max_depth),
                        nlohmann::json::array({{{"max_depth", max_depth}}})};
+    };
+    // simdjson enforces the depth itself (and counts it as nesting_depth does), so
+    // the fast path does not scan the body twice.
+    thread_local simdjson::dom::parser parser;
+    if (parser.max_depth() != max_depth &&
+        parser.allocate(std::max(parser.capacity(), body.size()), max_depth) != simdjson::SUCCESS) {
+        return problem{errc::overloaded, "out of memory while parsing the body"};
+    }
+    simdjson::dom::element root;
+    const auto fast = parser.parse(body.data(), body.size(), true).get(root);
+    if (fast == simdjson::SUCCESS) {
+        return root;
+    }
+    // nlohmann's parser recurses without a limit of its own: bound it before it runs.
+    if (fast == simdjson::DEPTH_ERROR || nesting_depth(body, max_depth) > max_depth) {
+        return too_deep();
     }
     try {
-        return nlohmann::json::parse(body);
+        // Text nlohmann accepts and simdjson does not (an integer past 64 bits, a
+        // byte-order mark) is re-written by nlohmann into text simdjson takes.
+        const std::string again = nlohmann::json::parse(body).dump(
+            -1, ' ', false, nlohmann::json::error_handler_t::replace);
+        if (parser.parse(again.data(), again.size(), true).get(root) == simdjson::SUCCESS) {
+            return root;
+        }
+        return problem{errc::malformed_json,
+                       fmt::format("malformed JSON: {}", simdjson::error_message(fast))};
     } catch (const nlohmann::json::parse_error& e) {
         // what() reads "[json.exception.parse_error.101] parse error at line 1, column 5: ...".
         std::string_view what = e.what();

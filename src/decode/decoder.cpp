@@ -5,67 +5,112 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
+#include "solarhook/core/json_text.hpp"
 #include "solarhook/decode/bounded_json.hpp"
+#include "solarhook/decode/canonical_json.hpp"
 
 namespace solarhook {
 namespace {
 
 using json = nlohmann::json;
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+// The names nlohmann used in messages, which operators' tooling may match on.
+std::string_view type_name_of(const element& v) {
+    switch (v.type()) {
+        case element_type::OBJECT:
+            return "object";
+        case element_type::ARRAY:
+            return "array";
+        case element_type::STRING:
+            return "string";
+        case element_type::INT64:
+        case element_type::UINT64:
+        case element_type::DOUBLE:
+            return "number";
+        case element_type::BOOL:
+            return "boolean";
+        case element_type::NULL_VALUE:
+            return "null";
+    }
+    return "unknown";
+}
+
+bool is_string(const element& v, std::string_view expected) {
+    return v.is_string() && v.get_string().value_unsafe() == expected;
+}
+
+// An object's members, sorted and with duplicates resolved, searched by key.
+struct member_index {
+    const std::vector<member>& members;
+
+    // The member, null-valued ones included (nlohmann's contains()). A linear scan:
+    // events have a dozen members, and the length check rejects almost all of them.
+    const element* entry(std::string_view field) const {
+        for (const auto& m : members) {
+            if (m.key.size() == field.size() &&
+                std::memcmp(m.key.data(), field.data(), field.size()) == 0) {
+                return &m.value;
+            }
+        }
+        return nullptr;
+    }
+    bool contains(std::string_view field) const { return entry(field) != nullptr; }
+    // The member unless it is null: a null field counts as absent.
+    const element* find(std::string_view field) const {
+        const element* v = entry(field);
+        return v != nullptr && !v->is_null() ? v : nullptr;
+    }
+};
 
 // Collects field-level failures (fatal) and warnings while one object decodes.
 struct field_reader {
-    const json& obj;
+    member_index obj;
     std::vector<json> errors;
     std::vector<std::string> warnings;
 
-    const json* find(std::string_view field) const {
-        auto it = obj.find(field);
-        if (it == obj.end() || it->is_null()) {
-            return nullptr;
-        }
-        return &*it;
-    }
+    const element* find(std::string_view field) const { return obj.find(field); }
 
     bool has(std::string_view field) const { return find(field) != nullptr; }
 
     // Why `v` is not a usable 64-bit identifier, or empty if it is one.
-    static std::string int_problem(const json& v, std::int64_t& out) {
-        constexpr auto max = std::numeric_limits<std::int64_t>::max();
-        if (v.is_number_unsigned()) {
-            if (v.get<std::uint64_t>() > static_cast<std::uint64_t>(max)) {
+    static std::string int_problem(const element& v, std::int64_t& out) {
+        switch (v.type()) {
+            case element_type::INT64:
+                out = v.get_int64().value_unsafe();
+                return out < 0 ? "must not be negative" : "";
+            case element_type::UINT64:  // only used past the int64 range
                 return "out of the 64-bit integer range";
+            case element_type::DOUBLE: {
+                const double d = v.get_double().value_unsafe();
+                // Integer literals beyond 64 bits arrive as doubles (bounded_json.hpp).
+                if (!std::isfinite(d) || std::fabs(d) >= 9.2e18) {
+                    return "out of the 64-bit integer range";
+                }
+                return d == std::trunc(d) ? "must be an integer, got a decimal number"
+                                          : "must be an integer, got a fractional number";
             }
-            out = v.get<std::int64_t>();
-            return {};
-        }
-        if (v.is_number_integer()) {
-            out = v.get<std::int64_t>();
-            return out < 0 ? "must not be negative" : "";
-        }
-        if (v.is_number_float()) {
-            const double d = v.get<double>();
-            // nlohmann stores integer literals beyond 64 bits as doubles.
-            if (!std::isfinite(d) || std::fabs(d) >= 9.2e18) {
-                return "out of the 64-bit integer range";
+            case element_type::STRING: {
+                const std::string_view s = v.get_string().value_unsafe();
+                if (s.empty() ||
+                    !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+                    return "must be an integer or a digit-only string";
+                }
+                auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+                if (ec == std::errc::result_out_of_range) {
+                    return "out of the 64-bit integer range";
+                }
+                return ptr == s.data() + s.size() ? ""
+                                                  : "must be an integer or a digit-only string";
             }
-            return d == std::trunc(d) ? "must be an integer, got a decimal number"
-                                      : "must be an integer, got a fractional number";
+            default:
+                return fmt::format("must be an integer or a digit-only string, got {}",
+                                   type_name_of(v));
         }
-        if (v.is_string()) {
-            const auto& s = v.get_ref<const std::string&>();
-            if (s.empty() ||
-                !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-                return "must be an integer or a digit-only string";
-            }
-            auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-            if (ec == std::errc::result_out_of_range) {
-                return "out of the 64-bit integer range";
-            }
-            return ptr == s.data() + s.size() ? "" : "must be an integer or a digit-only string";
-        }
-        return fmt::format("must be an integer or a digit-only string, got {}", v.type_name());
     }
 
     void fail(std::string_view field, std::string_view why) {
@@ -74,7 +119,7 @@ struct field_reader {
 
     // An integer field; a problem with it is an error when `fatal`, else a warning.
     std::optional<std::int64_t> integer(std::string_view field, bool required, bool fatal) {
-        const json* v = find(field);
+        const element* v = find(field);
         if (v == nullptr) {
             if (required) {
                 fail(field, "missing");
@@ -112,7 +157,7 @@ struct field_reader {
     }
 
     std::optional<std::string> str(std::string_view field) {
-        const json* v = find(field);
+        const element* v = find(field);
         if (v == nullptr) {
             return std::nullopt;
         }
@@ -120,16 +165,16 @@ struct field_reader {
             warnings.push_back(
                 fmt::format("{} should be a string, got {}; kept in the raw "
                             "payload only",
-                            field, v->type_name()));
+                            field, type_name_of(*v)));
             return std::nullopt;
         }
-        return v->get<std::string>();
+        return std::string(v->get_string().value_unsafe());
     }
 };
 
 std::optional<customer_type> parse_customer_type(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) {
-        return c == '_' ? '-' : static_cast<char>(std::toupper(c));
+    std::transform(s.begin(), s.end(), s.begin(), [](char c) {
+        return c == '_' ? '-' : c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
     });
     for (auto t :
          {customer_type::residential, customer_type::commercial, customer_type::large_scale}) {
@@ -254,14 +299,14 @@ bool valid_type_segment(std::string_view s) noexcept {
     });
 }
 
-event_type classify(const json& obj) {
-    if (auto it = obj.find("activity_type"); it != obj.end()) {
-        if (it->is_string()) {
-            for (auto t : {event_type::project_email_sent, event_type::project_sms_sent,
-                           event_type::published_proposal_link}) {
-                if (it->get_ref<const std::string&>() == expected_activity(t)) {
-                    return t;
-                }
+namespace {
+
+event_type classify(const member_index& obj) {
+    if (const element* act = obj.entry("activity_type")) {
+        for (auto t : {event_type::project_email_sent, event_type::project_sms_sent,
+                       event_type::published_proposal_link}) {
+            if (is_string(*act, expected_activity(t))) {
+                return t;
             }
         }
         return event_type::unclassified;
@@ -279,14 +324,36 @@ event_type classify(const json& obj) {
     return event_type::unclassified;
 }
 
-std::variant<decoded_event, problem> decode_object(const json& obj,
-                                                   std::optional<std::string_view> url_type) {
-    if (!obj.is_object()) {
-        return problem{errc::not_an_object,
-                       fmt::format("an event must be a JSON object, got {}", obj.type_name())};
+// The members in canonical order, as `{"k":v,...}`, keeping only those `keep` accepts.
+template <class Keep>
+void append_members(std::string& out, const std::vector<member>& members, Keep keep) {
+    out += '{';
+    bool first = true;
+    for (const auto& m : members) {
+        if (!keep(m.key)) {
+            continue;
+        }
+        if (!first) {
+            out += ',';
+        }
+        first = false;
+        append_json_string(out, m.key);
+        out += ':';
+        append_canonical(out, m.value);
     }
+    out += '}';
+}
+
+// `bytes_hint`: about the size of the object's text, to size the canonical text once.
+std::variant<decoded_event, problem> decode_element(const simdjson::dom::object& object,
+                                                    std::optional<std::string_view> url_type,
+                                                    std::size_t bytes_hint) {
+    // Reused across calls on this thread: sorting the members costs no allocation.
+    thread_local std::vector<member> members;
+    sorted_members(object, members);
+    const member_index obj{members};
+
     decoded_event ev;
-    ev.raw = obj;
     const event_type shape = classify(obj);
     event_type type = shape;
     if (url_type) {
@@ -295,15 +362,17 @@ std::variant<decoded_event, problem> decode_object(const json& obj,
         }
         if (auto known = parse_type_name(*url_type)) {
             type = *known;
-            const auto act = obj.find("activity_type");
-            const bool activity_disagrees =
-                !expected_activity(type).empty() && act != obj.end() &&
-                (!act->is_string() ||
-                 act->get_ref<const std::string&>() != expected_activity(type));
+            const element* act = obj.entry("activity_type");
+            const bool activity_disagrees = !expected_activity(type).empty() && act != nullptr &&
+                                            !is_string(*act, expected_activity(type));
             if ((shape != event_type::unclassified && shape != type) || activity_disagrees) {
-                const std::string body_type = shape != event_type::unclassified
-                                                  ? std::string(type_name(shape))
-                                                  : fmt::format("activity_type {}", act->dump());
+                std::string body_type;
+                if (shape != event_type::unclassified) {
+                    body_type = type_name(shape);
+                } else {
+                    body_type = "activity_type ";
+                    append_canonical(body_type, *act);
+                }
                 return problem{
                     errc::type_mismatch,
                     fmt::format("the URL says {} but the body is {}", *url_type, body_type),
@@ -360,7 +429,32 @@ std::variant<decoded_event, problem> decode_object(const json& obj,
                        json(r.errors)};
     }
     ev.warnings = std::move(r.warnings);
+    ev.canonical.reserve(bytes_hint);
+    append_members(ev.canonical, members, [](std::string_view) { return true; });
+    int generation = 1;
+    if (const auto* c = std::get_if<customer_created>(&ev.data)) {
+        generation = c->generation;
+    }
+    append_members(ev.extra, members,
+                   [&](std::string_view k) { return !is_typed_field(ev.type, generation, k); });
     return ev;
+}
+
+}  // namespace
+
+std::variant<decoded_event, problem> decode_object(std::string_view object_json,
+                                                   std::optional<std::string_view> url_type,
+                                                   const decode_limits& limits) {
+    auto parsed = parse_bounded(object_json, limits.max_bytes, limits.max_depth);
+    if (auto* p = std::get_if<problem>(&parsed)) {
+        return std::move(*p);
+    }
+    const element root = std::get<element>(parsed);
+    if (!root.is_object()) {
+        return problem{errc::not_an_object,
+                       fmt::format("an event must be a JSON object, got {}", type_name_of(root))};
+    }
+    return decode_element(root.get_object().value_unsafe(), url_type, object_json.size());
 }
 
 decode_result decode_body(std::string_view body, std::optional<std::string_view> url_type,
@@ -369,10 +463,10 @@ decode_result decode_body(std::string_view body, std::optional<std::string_view>
     if (auto* p = std::get_if<problem>(&parsed)) {
         return std::move(*p);
     }
-    const json& root = std::get<json>(parsed);
+    const element root = std::get<element>(parsed);
     std::vector<decoded_event> events;
     if (root.is_object()) {
-        auto one = decode_object(root, url_type);
+        auto one = decode_element(root.get_object().value_unsafe(), url_type, body.size());
         if (auto* p = std::get_if<problem>(&one)) {
             return std::move(*p);
         }
@@ -382,28 +476,32 @@ decode_result decode_body(std::string_view body, std::optional<std::string_view>
     if (!root.is_array()) {
         return problem{errc::not_an_object,
                        fmt::format("body must be a JSON object or an array of objects, got {}",
-                                   root.type_name())};
+                                   type_name_of(root))};
     }
-    if (root.empty()) {
+    const auto array = root.get_array().value_unsafe();
+    const std::size_t count = array.size();
+    if (count == 0) {
         return problem{errc::empty_body, "body is an empty array: it carries no event"};
     }
-    if (root.size() > limits.max_events) {
+    if (count > limits.max_events) {
         return problem{errc::too_many_events, fmt::format("body holds {} events, the limit is {}",
-                                                          root.size(), limits.max_events)};
+                                                          count, limits.max_events)};
     }
-    events.reserve(root.size());
-    for (std::size_t i = 0; i < root.size(); ++i) {
-        if (!root[i].is_object()) {
+    events.reserve(count);
+    std::size_t i = 0;
+    for (const element item : array) {
+        if (!item.is_object()) {
             return problem{
                 errc::not_an_object,
-                fmt::format("event [{}] must be a JSON object, got {}", i, root[i].type_name()),
+                fmt::format("event [{}] must be a JSON object, got {}", i, type_name_of(item)),
                 json::array({{{"index", i}}})};
         }
-        auto one = decode_object(root[i], url_type);
+        auto one = decode_element(item.get_object().value_unsafe(), url_type, body.size() / count);
         if (auto* p = std::get_if<problem>(&one)) {
             return with_index(std::move(*p), i);
         }
         events.push_back(std::move(std::get<decoded_event>(one)));
+        ++i;
     }
     return events;
 }

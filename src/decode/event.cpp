@@ -1,7 +1,11 @@
 #include "solarhook/decode/event.hpp"
 
+#include <algorithm>
 #include <array>
-#include <set>
+#include <charconv>
+#include <vector>
+
+#include "solarhook/core/json_text.hpp"
 
 namespace solarhook {
 namespace {
@@ -15,94 +19,138 @@ constexpr std::array<std::pair<event_type, std::string_view>, 6> k_names{{
     {event_type::recent_draft_project, "recent_draft_project"},
 }};
 
-template <typename T>
-void put(nlohmann::json& j, const char* key, const std::optional<T>& v) {
-    if (v) {
-        j[key] = *v;
-    }
-}
-
-void put_status(nlohmann::json& j, const char* key, const std::optional<customer_status>& s) {
-    if (s) {
-        j[key] = static_cast<std::int64_t>(*s);
-    }
-}
-
-nlohmann::json activity_json(const project_activity& a) {
-    nlohmann::json j{{"belongs_to_customer", a.customer_id},
-                     {"belongs_to_project", a.project_id},
-                     {"activity_type", a.activity_type}};
-    put(j, "belongs_to_user", a.user_id);
-    return j;
-}
-
-struct to_json_visitor {
-    nlohmann::json operator()(const customer_created& c) const {
-        nlohmann::json j{{c.generation == 2 ? "customer_id" : "pkcustomerid", c.customer_id}};
-        put(j, c.generation == 2 ? "assigned_user_id" : "fkuserid", c.user_id);
-        put(j, "customer_email", c.customer_email);
-        put(j, "customer_name", c.customer_name);
-        if (c.type) {
-            j["customer_type"] = *c.type == customer_type::other && c.type_raw
-                                     ? *c.type_raw
-                                     : std::string(customer_type_name(*c.type));
+// Builds one JSON object with its members sorted by key, as nlohmann's dump() of
+// the same object would print it, without building a json value (a map of
+// allocations per event, on the request path and again on the worker).
+class sorted_object {
+  public:
+    template <typename T>
+    void put(std::string_view key, const std::optional<T>& v) {
+        if (v) {
+            put(key, *v);
         }
-        put(j, "customer_type_id", c.type_id);
-        put_status(j, c.generation == 2 ? "customer_status_id" : "customer_status", c.status);
-        if (c.status && is_documented(*c.status)) {
-            j["customer_status_label"] = status_label(*c.status);
+    }
+    void put(std::string_view key, std::string_view v) {
+        begin_(key);
+        append_json_string(values_, v);
+        end_();
+    }
+    void put(std::string_view key, const std::string& v) { put(key, std::string_view(v)); }
+    void put(std::string_view key, std::int64_t v) {
+        begin_(key);
+        char buf[24];
+        const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+        values_.append(buf, ec == std::errc{} ? end : buf);
+        end_();
+    }
+    void put(std::string_view key, customer_status s) { put(key, static_cast<std::int64_t>(s)); }
+
+    std::string finish() {
+        std::sort(fields_.begin(), fields_.begin() + static_cast<std::ptrdiff_t>(count_),
+                  [](const field& a, const field& b) { return a.key < b.key; });
+        std::string out;
+        out.reserve(values_.size() + 24 * count_ + 2);
+        out += '{';
+        for (std::size_t i = 0; i < count_; ++i) {
+            if (i > 0) {
+                out += ',';
+            }
+            append_json_string(out, fields_[i].key);
+            out += ':';
+            out.append(values_, fields_[i].begin, fields_[i].end - fields_[i].begin);
         }
-        put(j, "customer_uid", c.customer_uid);
-        put(j, "first_name", c.first_name);
-        put(j, "surname", c.surname);
-        put(j, "phone_primary", c.phone_primary);
-        put(j, "site_address", c.site_address);
-        put(j, "customer_created_at", c.created_at);
-        put(j, "assigned_user_name", c.assigned_user_name);
-        put(j, "assigned_user_email", c.assigned_user_email);
-        return j;
+        out += '}';
+        return out;
     }
-    nlohmann::json operator()(const customer_status_change& c) const {
-        nlohmann::json j{{"pkcustomerid", c.customer_id},
-                         {"new_status", static_cast<std::int64_t>(c.new_status)}};
-        put(j, "fkuserid", c.user_id);
-        put(j, "customer_email", c.customer_email);
-        put(j, "customer_name", c.customer_name);
-        put_status(j, "old_status", c.old_status);
-        put(j, "status_name", c.status_name);
-        return j;
-    }
-    nlohmann::json operator()(const project_email_sent& a) const { return activity_json(a); }
-    nlohmann::json operator()(const project_sms_sent& a) const { return activity_json(a); }
-    nlohmann::json operator()(const published_proposal_link& a) const { return activity_json(a); }
-    nlohmann::json operator()(const recent_draft_project& d) const {
-        nlohmann::json j{{"pkcustomerquotationid", d.project_id}};
-        put(j, "fkuserid", d.user_id);
-        put(j, "quotenickname", d.quote_nickname);
-        put(j, "siteaddress", d.site_address);
-        return j;
-    }
-    nlohmann::json operator()(const unclassified_event&) const { return nlohmann::json::object(); }
+
+  private:
+    struct field {
+        std::string_view key;
+        std::size_t begin = 0;
+        std::size_t end = 0;
+    };
+    void begin_(std::string_view key) { fields_.at(count_) = field{key, values_.size(), 0}; }
+    void end_() { fields_[count_++].end = values_.size(); }
+
+    std::array<field, 24> fields_{};  // more than any event type has
+    std::size_t count_ = 0;
+    std::string values_;
 };
 
-const std::set<std::string_view>& known_fields(event_type t, int generation) {
-    static const std::set<std::string_view> v1_created{"pkcustomerid",   "fkuserid",
-                                                       "customer_email", "customer_name",
-                                                       "customer_type",  "customer_status"};
-    static const std::set<std::string_view> v2_created{
+void put_activity(sorted_object& j, const project_activity& a) {
+    j.put("belongs_to_customer", a.customer_id);
+    j.put("belongs_to_project", a.project_id);
+    j.put("activity_type", a.activity_type);
+    j.put("belongs_to_user", a.user_id);
+}
+
+struct typed_json_visitor {
+    sorted_object& j;
+
+    void operator()(const customer_created& c) const {
+        j.put(c.generation == 2 ? "customer_id" : "pkcustomerid", c.customer_id);
+        j.put(c.generation == 2 ? "assigned_user_id" : "fkuserid", c.user_id);
+        j.put("customer_email", c.customer_email);
+        j.put("customer_name", c.customer_name);
+        if (c.type) {
+            j.put("customer_type", *c.type == customer_type::other && c.type_raw
+                                       ? std::string_view(*c.type_raw)
+                                       : customer_type_name(*c.type));
+        }
+        j.put("customer_type_id", c.type_id);
+        j.put(c.generation == 2 ? "customer_status_id" : "customer_status", c.status);
+        if (c.status && is_documented(*c.status)) {
+            j.put("customer_status_label", status_label(*c.status));
+        }
+        j.put("customer_uid", c.customer_uid);
+        j.put("first_name", c.first_name);
+        j.put("surname", c.surname);
+        j.put("phone_primary", c.phone_primary);
+        j.put("site_address", c.site_address);
+        j.put("customer_created_at", c.created_at);
+        j.put("assigned_user_name", c.assigned_user_name);
+        j.put("assigned_user_email", c.assigned_user_email);
+    }
+    void operator()(const customer_status_change& c) const {
+        j.put("pkcustomerid", c.customer_id);
+        j.put("new_status", c.new_status);
+        j.put("fkuserid", c.user_id);
+        j.put("customer_email", c.customer_email);
+        j.put("customer_name", c.customer_name);
+        j.put("old_status", c.old_status);
+        j.put("status_name", c.status_name);
+    }
+    void operator()(const project_email_sent& a) const { put_activity(j, a); }
+    void operator()(const project_sms_sent& a) const { put_activity(j, a); }
+    void operator()(const published_proposal_link& a) const { put_activity(j, a); }
+    void operator()(const recent_draft_project& d) const {
+        j.put("pkcustomerquotationid", d.project_id);
+        j.put("fkuserid", d.user_id);
+        j.put("quotenickname", d.quote_nickname);
+        j.put("siteaddress", d.site_address);
+    }
+    void operator()(const unclassified_event&) const {}
+};
+
+// Short lists, searched linearly: a length check settles most comparisons.
+const std::vector<std::string_view>& known_fields(event_type t, int generation) {
+    static const std::vector<std::string_view> v1_created{"pkcustomerid",   "fkuserid",
+                                                          "customer_email", "customer_name",
+                                                          "customer_type",  "customer_status"};
+    static const std::vector<std::string_view> v2_created{
         "customer_id",        "assigned_user_id",   "customer_email",
         "customer_name",      "customer_type_id",   "customer_status_id",
         "customer_uid",       "first_name",         "surname",
         "phone_primary",      "site_address",       "customer_created_at",
         "assigned_user_name", "assigned_user_email"};
-    static const std::set<std::string_view> status_change{
+    static const std::vector<std::string_view> status_change{
         "pkcustomerid",  "customer_id", "fkuserid",   "customer_email",
         "customer_name", "old_status",  "new_status", "status_name"};
-    static const std::set<std::string_view> activity{"belongs_to_customer", "belongs_to_user",
-                                                     "activity_type", "belongs_to_project"};
-    static const std::set<std::string_view> draft{"pkcustomerquotationid", "fkuserid",
-                                                  "quotenickname", "siteaddress"};
-    static const std::set<std::string_view> none{};
+    static const std::vector<std::string_view> activity{"belongs_to_customer", "belongs_to_user",
+                                                        "activity_type", "belongs_to_project"};
+    static const std::vector<std::string_view> draft{"pkcustomerquotationid", "fkuserid",
+                                                     "quotenickname", "siteaddress"};
+    static const std::vector<std::string_view> none{};
     switch (t) {
         case event_type::customer_created:
             return generation == 2 ? v2_created : v1_created;
@@ -172,26 +220,15 @@ std::string_view customer_type_name(customer_type t) noexcept {
     return "OTHER";
 }
 
-nlohmann::json to_json(const event_data& data) {
-    return std::visit(to_json_visitor{}, data);
+std::string typed_json(const event_data& data) {
+    sorted_object j;
+    std::visit(typed_json_visitor{j}, data);
+    return j.finish();
 }
 
-nlohmann::json extra_fields(const decoded_event& ev) {
-    nlohmann::json extra = nlohmann::json::object();
-    if (!ev.raw.is_object()) {
-        return extra;
-    }
-    int generation = 1;
-    if (const auto* c = std::get_if<customer_created>(&ev.data)) {
-        generation = c->generation;
-    }
-    const auto& known = known_fields(ev.type, generation);
-    for (const auto& [k, v] : ev.raw.items()) {
-        if (!known.contains(k)) {
-            extra[k] = v;
-        }
-    }
-    return extra;
+bool is_typed_field(event_type t, int generation, std::string_view field) {
+    const auto& known = known_fields(t, generation);
+    return std::find(known.begin(), known.end(), field) != known.end();
 }
 
 }  // namespace solarhook

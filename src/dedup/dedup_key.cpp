@@ -1,5 +1,7 @@
 #include "solarhook/dedup/dedup_key.hpp"
 
+#include <simdjson.h>
+
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
@@ -7,12 +9,9 @@
 #include <memory>
 #include <stdexcept>
 
-namespace solarhook {
+#include "solarhook/decode/canonical_json.hpp"
 
-std::string canonical_json(const nlohmann::json& j) {
-    // nlohmann::json keeps object members in a std::map, so dump() is already sorted.
-    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
+namespace solarhook {
 
 std::array<std::uint8_t, 32> sha256(std::string_view data) {
     // OpenSSL 3 looks the algorithm up on every EVP_sha256() digest (EVP_MD_fetch);
@@ -42,7 +41,14 @@ std::string sha256_hex(std::string_view data) {
     return out;
 }
 
-std::optional<std::string> render_key_template(std::string_view tmpl, const nlohmann::json& obj) {
+std::optional<std::string> render_key_template(std::string_view tmpl,
+                                               std::string_view object_json) {
+    // Its own parser: the decoder's document may still be in use by the caller.
+    thread_local simdjson::dom::parser parser;
+    simdjson::dom::object obj;
+    if (parser.parse(object_json.data(), object_json.size(), true).get(obj) != simdjson::SUCCESS) {
+        return std::nullopt;
+    }
     std::string out;
     std::size_t pos = 0;
     while (pos < tmpl.size()) {
@@ -56,11 +62,15 @@ std::optional<std::string> render_key_template(std::string_view tmpl, const nloh
             return std::nullopt;
         }
         const auto field = tmpl.substr(open + 1, close - open - 1);
-        auto it = obj.find(field);
-        if (it == obj.end() || it->is_null()) {
+        simdjson::dom::element value;
+        if (obj.at_key(field).get(value) != simdjson::SUCCESS || value.is_null()) {
             return std::nullopt;
         }
-        out += it->is_string() ? it->get<std::string>() : canonical_json(*it);
+        if (value.is_string()) {
+            out += value.get_string().value_unsafe();
+        } else {
+            append_canonical(out, value);
+        }
         pos = close + 1;
     }
     return out;
@@ -79,7 +89,7 @@ std::string event_key(const decoded_event& ev, const key_policy& policy,
                          : fmt::format("id:{}", *delivery_id);
     }
     if (auto it = policy.templates.find(ev.type_label); it != policy.templates.end()) {
-        if (auto rendered = render_key_template(it->second, ev.raw);
+        if (auto rendered = render_key_template(it->second, ev.canonical);
             rendered && rendered->size() <= 512) {
             return fmt::format("{}:{}", ev.type_label, *rendered);
         }
@@ -91,7 +101,7 @@ std::string event_key(const decoded_event& ev, const key_policy& policy,
     }
     std::string material = ev.type_label;
     material += '\n';
-    material += canonical_json(ev.raw);
+    material += ev.canonical;
     return sha256_hex(material);
 }
 

@@ -90,10 +90,10 @@ void durable_inbox::store(std::vector<inbox_entry> entries, std::string request_
     b->request_id = std::move(request_id);
     b->rows.reserve(entries.size());
     for (const auto& e : entries) {
-        b->rows.push_back(store::new_event{
-            e.event.type_label, e.key,
-            e.raw_text.empty() ? log::safe_dump(e.event.raw) : std::string(e.raw_text),
-            log::safe_dump(to_json(e.event.data)), b->request_id});
+        b->rows.push_back(
+            store::new_event{e.event.type_label, e.key,
+                             e.raw_text.empty() ? e.event.canonical : std::string(e.raw_text),
+                             typed_json(e.event.data), b->request_id});
     }
     b->ids.resize(entries.size());
     b->entries = std::move(entries);
@@ -229,12 +229,10 @@ void durable_inbox::dispatch_due() {
         if (valid_type_segment(row.type)) {
             type_hint = row.type;
         }
-        std::variant<decoded_event, problem> decoded = problem{errc::malformed_json, ""};
-        try {
-            decoded = decode_object(nlohmann::json::parse(row.raw), type_hint);
-        } catch (const nlohmann::json::exception& e) {
-            decoded = problem{errc::malformed_json, e.what()};
-        }
+        // The row was within the configured limits when it was accepted; these only
+        // keep a damaged row from reaching past the parser's own depth limit (1024).
+        const auto decoded =
+            decode_object(row.raw, type_hint, decode_limits{row.raw.size(), 1024, 1});
         if (auto* p = std::get_if<problem>(&decoded)) {
             const auto why = fmt::format("stored payload does not decode: {}", p->message);
             committer_.submit(

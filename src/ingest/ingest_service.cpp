@@ -75,7 +75,7 @@ void ingest_service::ingest(const ingest_request& req, std::function<void(ingest
             log::debug("event payload", {{"type", ev.type_label},
                                          {"key", key},
                                          {"request_id", req.request_id},
-                                         {"payload", ev.raw}});
+                                         {"payload", nlohmann::json::parse(ev.canonical)}});
         }
         answer.push_back({ev.type_label, key,
                           ev.type == event_type::unclassified ? ingest_result::unclassified

@@ -124,6 +124,12 @@ line_fields& line_fields::json(std::string_view key, const nlohmann::json& value
     return *this;
 }
 
+line_fields& line_fields::json_text(std::string_view key, std::string_view text) {
+    key_(key);
+    line_ += text;
+    return *this;
+}
+
 void begin_line(std::string& line, log_format fmt, clock::time_point ts, level lvl,
                 std::string_view msg) {
     line.reserve(512);

@@ -7,11 +7,12 @@ void log_sink::handle_(const queued_event& ev) {
     // Written field by field: building the record as a json object first cost the
     // worker 45% more instructions per event (callgrind).
     out.write_with(log::level::info, "event", [&](log::line_fields& f) {
-        const bool typed = ev.event.type != event_type::unclassified;
-        f.json("event", typed ? to_json(ev.event.data) : ev.event.raw);
-        if (typed) {
-            if (auto extra = extra_fields(ev.event); !extra.empty()) {
-                f.json("extra", extra);
+        if (ev.event.type == event_type::unclassified) {
+            f.json_text("event", ev.event.canonical);
+        } else {
+            f.json_text("event", typed_json(ev.event.data));
+            if (ev.event.extra != "{}") {
+                f.json_text("extra", ev.event.extra);
             }
         }
         f.str("key", ev.key).str("request_id", ev.request_id).str("type", ev.event.type_label);

@@ -5,7 +5,7 @@
 namespace solarhook {
 namespace {
 
-errc code_of(const std::variant<nlohmann::json, problem>& r) {
+errc code_of(const std::variant<simdjson::dom::element, problem>& r) {
     return std::get<problem>(r).code;
 }
 
@@ -17,7 +17,7 @@ TEST(bounded_json, depth_counts_only_structure_outside_strings) {
 
 TEST(bounded_json, nesting_deeper_than_the_limit_is_refused_before_parsing) {
     const std::string deep32 = std::string(31, '[') + "{}" + std::string(31, ']');
-    EXPECT_TRUE(std::holds_alternative<nlohmann::json>(parse_bounded(deep32, 1 << 20, 32)));
+    EXPECT_TRUE(std::holds_alternative<simdjson::dom::element>(parse_bounded(deep32, 1 << 20, 32)));
     const std::string deep33 = "[" + deep32 + "]";
     EXPECT_EQ(code_of(parse_bounded(deep33, 1 << 20, 32)), errc::too_deep);
     // A deep bomb far beyond any stack stays cheap and refused.
@@ -37,6 +37,16 @@ TEST(bounded_json, malformed_json_says_where) {
     EXPECT_EQ(p.code, errc::malformed_json);
     EXPECT_NE(p.message.find("line 1, column 9"), std::string::npos) << p.message;
     EXPECT_EQ(p.details[0]["byte"], 9);
+}
+
+TEST(bounded_json, what_only_nlohmann_accepts_still_parses) {
+    // Integers past 64 bits become doubles; a byte-order mark is skipped.
+    auto r = parse_bounded(R"({"id": 123456789012345678901234567890})", 100, 32);
+    ASSERT_TRUE(std::holds_alternative<simdjson::dom::element>(r));
+    EXPECT_TRUE(std::get<simdjson::dom::element>(r)["id"].is_double());
+    r = parse_bounded("\xEF\xBB\xBF{\"a\":1}", 100, 32);
+    ASSERT_TRUE(std::holds_alternative<simdjson::dom::element>(r));
+    EXPECT_EQ(std::get<simdjson::dom::element>(r)["a"].get_int64().value(), 1);
 }
 
 TEST(bounded_json, invalid_utf8_is_malformed_not_a_crash) {

@@ -97,7 +97,7 @@ TEST(decoder, v2_customer_created_decodes_by_customer_id) {
     EXPECT_EQ(c.first_name, "Hussain");
     EXPECT_EQ(c.created_at, "2025-10-16T12:00:00Z");
     // Untyped fields travel as extras.
-    const auto extra = extra_fields(ev);
+    const auto extra = json::parse(ev.extra);
     EXPECT_EQ(extra["company_name_full"], "Solar Proof");
     EXPECT_FALSE(extra.contains("customer_id"));
 }
@@ -218,7 +218,7 @@ TEST(decoder, undocumented_enum_values_are_kept_with_a_warning) {
     EXPECT_EQ(c.type_raw, "AGRI");
     ASSERT_EQ(ev.warnings.size(), 2u);
     EXPECT_NE(ev.warnings[0].find("customer_status = 7"), std::string::npos);
-    EXPECT_EQ(to_json(ev.data)["customer_type"], "AGRI");
+    EXPECT_EQ(json::parse(typed_json(ev.data))["customer_type"], "AGRI");
 }
 
 TEST(decoder, customer_type_matching_is_forgiving_about_case_and_underscore) {
@@ -244,24 +244,52 @@ TEST(decoder, non_string_text_fields_are_warnings_not_rejections) {
     EXPECT_NE(ev.warnings[0].find("quotenickname"), std::string::npos);
 }
 
-TEST(decoder, extra_fields_are_kept_in_raw) {
+TEST(decoder, extra_fields_are_kept_in_extra_and_canonical) {
     const auto ev = one({{"pkcustomerquotationid", 5}, {"new_field", {{"x", 1}}}});
-    EXPECT_EQ(extra_fields(ev)["new_field"]["x"], 1);
-    EXPECT_EQ(ev.raw["new_field"]["x"], 1);
+    EXPECT_EQ(ev.extra, R"({"new_field":{"x":1}})");
+    EXPECT_EQ(ev.canonical, R"({"new_field":{"x":1},"pkcustomerquotationid":5})");
+    EXPECT_EQ(one({{"pkcustomerquotationid", 5}}).extra, "{}");
+}
+
+TEST(decoder, canonical_text_is_nlohmanns_sorted_dump) {
+    // Keys stored before the parser changed must still match: the canonical text is
+    // byte for byte what nlohmann's dump() of the same object gives.
+    const std::string body = R"({ "z": [1, -2, 1.5, 1e20, 0.1, true, null, {"b": "x", "a": []}],
+        "pkcustomerquotationid": 18446744073709551615,
+        "q": "tab\t \u0001 \u00e9 \ud83d\ude00 \"/", "\u00e9": 1, "E": 2, "e": -0.0 })";
+    const auto r = decode_body(body, "recent_draft_project", decode_limits{});
+    ASSERT_TRUE(std::holds_alternative<problem>(r));  // the id is past int64
+    const std::string big = R"({"big": 123456789012345678901234567890})";
+    for (const std::string& text : {body, big}) {
+        const auto ev = ok(text, "contract_signed");
+        ASSERT_EQ(ev.size(), 1u);
+        EXPECT_EQ(ev[0].canonical, json::parse(text).dump());
+    }
+    // Of duplicate keys the last wins, as nlohmann's parse had it.
+    const auto dup = ok(R"({"pkcustomerquotationid":1,"pkcustomerquotationid":2})");
+    ASSERT_EQ(dup.size(), 1u);
+    EXPECT_EQ(std::get<recent_draft_project>(dup[0].data).project_id, 2);
+    EXPECT_EQ(dup[0].canonical, R"({"pkcustomerquotationid":2})");
 }
 
 TEST(decoder, shape_classification) {
-    EXPECT_EQ(classify({{"activity_type", "email_sent"}}), event_type::project_email_sent);
-    EXPECT_EQ(classify({{"activity_type", "published_proposal_link"}}),
+    const auto type_of = [](const json& obj) { return one(obj).type; };
+    EXPECT_EQ(type_of({{"activity_type", "email_sent"},
+                       {"belongs_to_customer", 1},
+                       {"belongs_to_project", 2}}),
+              event_type::project_email_sent);
+    EXPECT_EQ(type_of({{"activity_type", "published_proposal_link"},
+                       {"belongs_to_customer", 1},
+                       {"belongs_to_project", 2}}),
               event_type::published_proposal_link);
-    EXPECT_EQ(classify({{"activity_type", "call_made"}}), event_type::unclassified);
-    EXPECT_EQ(classify({{"pkcustomerquotationid", 1}}), event_type::recent_draft_project);
-    EXPECT_EQ(classify({{"customer_id", 1}, {"new_status", 2}}),
-              event_type::customer_status_change);
-    EXPECT_EQ(classify({{"pkcustomerid", 1}, {"customer_status", 2}}),
-              event_type::customer_created);
-    EXPECT_EQ(classify({{"pkcustomerid", 1}}), event_type::unclassified);
-    EXPECT_EQ(classify({{"contract_id", 9}}), event_type::unclassified);
+    EXPECT_EQ(type_of({{"activity_type", "call_made"}}), event_type::unclassified);
+    EXPECT_EQ(type_of({{"activity_type", nullptr}, {"pkcustomerquotationid", 1}}),
+              event_type::unclassified);
+    EXPECT_EQ(type_of({{"pkcustomerquotationid", 1}}), event_type::recent_draft_project);
+    EXPECT_EQ(type_of({{"customer_id", 1}, {"new_status", 2}}), event_type::customer_status_change);
+    EXPECT_EQ(type_of({{"pkcustomerid", 1}, {"customer_status", 2}}), event_type::customer_created);
+    EXPECT_EQ(type_of({{"pkcustomerid", 1}}), event_type::unclassified);
+    EXPECT_EQ(type_of({{"contract_id", 9}}), event_type::unclassified);
 }
 
 TEST(decoder, unknown_shape_is_unclassified_not_rejected) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "solarhook/decode/canonical_json.hpp"
 #include "solarhook/decode/decoder.hpp"
 
 namespace solarhook {
@@ -20,8 +21,9 @@ TEST(dedup_key, sha256_matches_the_standard_vector) {
 }
 
 TEST(dedup_key, canonical_json_sorts_keys_and_drops_whitespace) {
-    EXPECT_EQ(canonical_json(json::parse(R"({ "b" : 1, "a" : [ 1, 2 ] })")),
-              R"({"a":[1,2],"b":1})");
+    EXPECT_EQ(canonical_json(R"({ "b" : 1, "a" : [ 1, {"d":null, "c":"x"} ] })"),
+              R"({"a":[1,{"c":"x","d":null}],"b":1})");
+    EXPECT_FALSE(canonical_json("{").has_value());
 }
 
 TEST(dedup_key, exact_redelivery_gets_the_same_key_and_another_event_does_not) {
@@ -63,8 +65,11 @@ TEST(dedup_key, template_with_a_missing_field_falls_back_to_the_hash_and_warns) 
     const auto ev = decode_one(R"({"pkcustomerquotationid":1})");
     EXPECT_EQ(event_key(ev, policy, std::nullopt, 0, 1, w).size(), 64u);
     ASSERT_EQ(w.size(), 1u);
-    EXPECT_FALSE(render_key_template("{unterminated", json{{"unterminated", 1}}).has_value());
-    EXPECT_EQ(render_key_template("p{a}-{b}s", json{{"a", 1}, {"b", "x"}}), "p1-xs");
+    EXPECT_FALSE(render_key_template("{unterminated", R"({"unterminated":1})").has_value());
+    EXPECT_FALSE(render_key_template("{a}", R"({"a":null})").has_value());
+    EXPECT_FALSE(render_key_template("{a}", "[1]").has_value());
+    EXPECT_EQ(render_key_template("p{a}-{b}s", R"({"a":1,"b":"x"})"), "p1-xs");
+    EXPECT_EQ(render_key_template("{o}", R"({"o":{"z":1,"y":[true]}})"), R"({"y":[true],"z":1})");
 }
 
 TEST(dedup_key, delivery_id_header_wins_when_usable) {

@@ -148,7 +148,7 @@ TEST_F(server_test, every_status_row_of_the_contract) {
     EXPECT_EQ(post(s.port(), k_path, R"({"pkcustomerquotationid":77})").status, 200);
     s.svc->shutdown();
     ASSERT_EQ(s.recorder->count(), 1u);
-    EXPECT_EQ(s.recorder->seen()[0].event.raw["pkcustomerquotationid"], 77);
+    EXPECT_EQ(s.recorder->seen()[0].event.canonical, R"({"pkcustomerquotationid":77})");
 }
 
 TEST_F(server_test, wrong_method_allow_headers) {

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <cstddef>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
 #include <variant>
@@ -28,12 +27,11 @@ using decode_result = std::variant<std::vector<decoded_event>, problem>;
 // True for a syntactically acceptable type segment: [a-z0-9_], 1..64 chars.
 bool valid_type_segment(std::string_view s) noexcept;
 
-// The type the payload's shape implies, or unclassified.
-event_type classify(const nlohmann::json& obj);
-
-// One event object; `url_type` is the URL's type segment, if any.
-std::variant<decoded_event, problem> decode_object(const nlohmann::json& obj,
-                                                   std::optional<std::string_view> url_type);
+// One event object given as JSON text (a stored journal row); `url_type` is the
+// URL's type segment, if any.
+std::variant<decoded_event, problem> decode_object(std::string_view object_json,
+                                                   std::optional<std::string_view> url_type,
+                                                   const decode_limits& limits = {});
 
 // A whole body: one object, or an array of objects each decoded on its own. Any
 // element's problem fails the whole body (details carry its index).

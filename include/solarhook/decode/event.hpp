@@ -1,11 +1,11 @@
 // Typed Solar Proof events: one plain struct per event type, held in a variant,
-// with the raw JSON object travelling beside it so no field the provider sends
-// is lost. to_json renders only the typed fields; extra_fields the rest.
+// with the whole object travelling beside it as canonical JSON text so no field
+// the provider sends is lost. typed_json renders only the typed fields; `extra`
+// holds the rest.
 // Field names and tolerance rules are documented in docs/events.md.
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -100,13 +100,18 @@ struct decoded_event {
     event_type type = event_type::unclassified;
     std::string type_label;  // type_name(type), or the URL's name for an unclassified event
     event_data data;
-    nlohmann::json raw;  // the event object exactly as parsed
+    // The event object as canonical JSON (decode/canonical_json.hpp): what the
+    // default dedup key hashes, and what an array element is stored as.
+    std::string canonical;
+    // Canonical JSON object of the members the typed struct does not carry; "{}" if none.
+    std::string extra;
     std::vector<std::string> warnings;
 };
 
-// Typed fields only, with the sender's field names where one exists.
-nlohmann::json to_json(const event_data& data);
-// Members of `raw` the typed struct does not carry.
-nlohmann::json extra_fields(const decoded_event& ev);
+// Typed fields only, with the sender's field names where one exists, as one line of
+// JSON with its keys sorted (what nlohmann's dump() of the same object prints).
+std::string typed_json(const event_data& data);
+// Whether the typed struct for `t` (customer_created: of `generation`) carries `field`.
+bool is_typed_field(event_type t, int generation, std::string_view field);
 
 }  // namespace solarhook

@@ -1,13 +1,13 @@
 // How an event's dedup key is chosen. The sender sends no event id, so in order:
 // a configured delivery-id header if present; else the per-type template from
 // config (e.g. "{belongs_to_project}_{activity_type}"); else the SHA-256 of the
-// type and the canonical JSON of the event (sorted keys, no whitespace).
+// type and the event's canonical JSON (decode/canonical_json.hpp), which the
+// decoder has already written.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,15 +21,13 @@ struct key_policy {
     std::map<std::string, std::string> templates;  // event type -> template
 };
 
-// Sorted keys, no whitespace, invalid UTF-8 replaced; equal events give equal bytes.
-std::string canonical_json(const nlohmann::json& j);
-
 std::array<std::uint8_t, 32> sha256(std::string_view data);
 std::string sha256_hex(std::string_view data);
 
-// Substitutes {field} with the object's member (strings verbatim, others as JSON).
-// nullopt when a referenced field is absent or the template is malformed.
-std::optional<std::string> render_key_template(std::string_view tmpl, const nlohmann::json& obj);
+// Substitutes {field} with the member of the JSON object `object_json` (strings
+// verbatim, others as canonical JSON). nullopt when a referenced field is absent
+// or null, the template is malformed, or the text is not a JSON object.
+std::optional<std::string> render_key_template(std::string_view tmpl, std::string_view object_json);
 
 // A delivery id is usable if it is 1..200 visible ASCII characters.
 bool usable_delivery_id(std::string_view id) noexcept;

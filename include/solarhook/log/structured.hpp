@@ -33,6 +33,8 @@ class line_fields {
     line_fields& num(std::string_view key, std::int64_t value);
     line_fields& num(std::string_view key, std::uint64_t value);
     line_fields& json(std::string_view key, const nlohmann::json& value);
+    // `text` is written as it is, so it must be JSON on one line (canonical JSON is).
+    line_fields& json_text(std::string_view key, std::string_view text);
 
   private:
     void key_(std::string_view key);
