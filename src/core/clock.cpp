@@ -1,20 +1,49 @@
 #include "solarhook/core/clock.hpp"
 
-#include <fmt/format.h>
-
-#include <ctime>
-
 namespace solarhook {
+namespace {
+
+// `width` decimal digits of `v`, zero-padded, at `p`.
+char* put_digits(char* p, long long v, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+        p[i] = static_cast<char>('0' + v % 10);
+        v /= 10;
+    }
+    return p + width;
+}
+
+}  // namespace
+
+void append_rfc3339(std::string& out, clock::time_point tp) {
+    // Calendar arithmetic from <chrono>, not gmtime_r + fmt: every log line has a
+    // timestamp, and those two cost 8.7k instructions a request (callgrind), most of
+    // it gmtime_r's time-zone lock and lookups, which UTC does not need.
+    using namespace std::chrono;
+    const auto day = floor<days>(tp);
+    const year_month_day ymd{day};
+    const hh_mm_ss hms{floor<microseconds>(tp - day)};
+    char buf[32];
+    char* p = put_digits(buf, static_cast<int>(ymd.year()), 4);
+    *p++ = '-';
+    p = put_digits(p, static_cast<unsigned>(ymd.month()), 2);
+    *p++ = '-';
+    p = put_digits(p, static_cast<unsigned>(ymd.day()), 2);
+    *p++ = 'T';
+    p = put_digits(p, hms.hours().count(), 2);
+    *p++ = ':';
+    p = put_digits(p, hms.minutes().count(), 2);
+    *p++ = ':';
+    p = put_digits(p, hms.seconds().count(), 2);
+    *p++ = '.';
+    p = put_digits(p, hms.subseconds().count(), 6);
+    *p++ = 'Z';
+    out.append(buf, p);
+}
 
 std::string format_rfc3339(clock::time_point tp) {
-    // fmt 9 formats system_clock time points in local time; logs must be UTC.
-    const auto secs = std::chrono::floor<std::chrono::seconds>(tp);
-    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(tp - secs).count();
-    const std::time_t t = std::chrono::system_clock::to_time_t(secs);
-    std::tm utc{};
-    gmtime_r(&t, &utc);
-    return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:06d}Z", utc.tm_year + 1900,
-                       utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, micros);
+    std::string out;
+    append_rfc3339(out, tp);
+    return out;
 }
 
 }  // namespace solarhook

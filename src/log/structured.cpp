@@ -135,13 +135,13 @@ void begin_line(std::string& line, log_format fmt, clock::time_point ts, level l
     line.reserve(512);
     if (fmt == log_format::json) {
         line += R"({"ts":")";
-        line += format_rfc3339(ts);
+        append_rfc3339(line, ts);
         line += R"(","level":")";
         line += level_name(lvl);
         line += R"(","msg":)";
         append_json_string(line, msg);
     } else {
-        line += format_rfc3339(ts);
+        append_rfc3339(line, ts);
         line += ' ';
         line += level_name(lvl);
         line += ' ';

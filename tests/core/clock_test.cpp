@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <ctime>
+
 #include "solarhook/core/error.hpp"
 
 namespace solarhook {
@@ -11,6 +14,30 @@ TEST(clock, rfc3339_is_utc_with_microseconds) {
     const auto tp = std::chrono::system_clock::time_point{std::chrono::seconds{1'700'000'000}} +
                     std::chrono::microseconds{42};
     EXPECT_EQ(format_rfc3339(tp), "2023-11-14T22:13:20.000042Z");
+}
+
+TEST(clock, rfc3339_agrees_with_gmtime_across_days_months_and_leap_years) {
+    // Every 7 hours 13 minutes 17.000123 seconds from 1970 to past 2100 (not a leap year).
+    const auto step =
+        std::chrono::hours{7} + std::chrono::minutes{13} + std::chrono::microseconds{17'000'123};
+    for (auto tp = std::chrono::system_clock::time_point{};
+         tp < std::chrono::system_clock::time_point{std::chrono::seconds{4'200'000'000LL}};
+         tp += step) {
+        const auto secs = std::chrono::floor<std::chrono::seconds>(tp);
+        const std::time_t t = std::chrono::system_clock::to_time_t(secs);
+        std::tm utc{};
+        gmtime_r(&t, &utc);
+        char expect[96];
+        std::snprintf(
+            expect, sizeof expect, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", utc.tm_year + 1900,
+            utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+            static_cast<long long>(
+                std::chrono::duration_cast<std::chrono::microseconds>(tp - secs).count()));
+        ASSERT_EQ(format_rfc3339(tp), expect);
+    }
+    std::string line = "ts=";
+    append_rfc3339(line, std::chrono::system_clock::time_point{std::chrono::seconds{951'782'400}});
+    EXPECT_EQ(line, "ts=2000-02-29T00:00:00.000000Z");
 }
 
 TEST(clock, manual_clock_moves_only_when_told) {

@@ -36,7 +36,8 @@ class manual_clock final : public clock {
     std::atomic<time_point::rep> now_;
 };
 
-// RFC 3339 UTC with microseconds, e.g. 2026-11-29T22:17:04.123456Z.
+// RFC 3339 UTC with microseconds, e.g. 2026-11-29T22:17:04.123456Z. Years 0-9999.
 std::string format_rfc3339(clock::time_point tp);
+void append_rfc3339(std::string& out, clock::time_point tp);
 
 }  // namespace solarhook
