@@ -156,19 +156,20 @@ struct field_reader {
         return s;
     }
 
-    std::optional<std::string> str(std::string_view field) {
+    // Writes the field into `out` in place (no temporary string to move).
+    void str(std::string_view field, std::optional<std::string>& out) {
         const element* v = find(field);
         if (v == nullptr) {
-            return std::nullopt;
+            return;
         }
         if (!v->is_string()) {
             warnings.push_back(
                 fmt::format("{} should be a string, got {}; kept in the raw "
                             "payload only",
                             field, type_name_of(*v)));
-            return std::nullopt;
+            return;
         }
-        return std::string(v->get_string().value_unsafe());
+        out.emplace(v->get_string().value_unsafe());
     }
 };
 
@@ -185,8 +186,7 @@ std::optional<customer_type> parse_customer_type(std::string s) {
     return std::nullopt;
 }
 
-customer_created decode_customer_created(field_reader& r) {
-    customer_created c;
+void decode_customer_created(field_reader& r, customer_created& c) {
     const bool v2 = !r.has("pkcustomerid") && r.has("customer_id");
     c.generation = v2 ? 2 : 1;
     if (v2) {
@@ -194,14 +194,14 @@ customer_created decode_customer_created(field_reader& r) {
         c.user_id = r.id("assigned_user_id", false);
         c.type_id = r.id("customer_type_id", false);
         c.status = r.status("customer_status_id", false, false);
-        c.customer_uid = r.str("customer_uid");
-        c.first_name = r.str("first_name");
-        c.surname = r.str("surname");
-        c.phone_primary = r.str("phone_primary");
-        c.site_address = r.str("site_address");
-        c.created_at = r.str("customer_created_at");
-        c.assigned_user_name = r.str("assigned_user_name");
-        c.assigned_user_email = r.str("assigned_user_email");
+        r.str("customer_uid", c.customer_uid);
+        r.str("first_name", c.first_name);
+        r.str("surname", c.surname);
+        r.str("phone_primary", c.phone_primary);
+        r.str("site_address", c.site_address);
+        r.str("customer_created_at", c.created_at);
+        r.str("assigned_user_name", c.assigned_user_name);
+        r.str("assigned_user_email", c.assigned_user_email);
     } else {
         if (!r.has("pkcustomerid")) {
             r.fail("pkcustomerid", "missing (generation-2 senders use customer_id)");
@@ -210,7 +210,9 @@ customer_created decode_customer_created(field_reader& r) {
         }
         c.user_id = r.id("fkuserid", false);
         c.status = r.status("customer_status", false, false);
-        if (auto raw = r.str("customer_type")) {
+        std::optional<std::string> raw;
+        r.str("customer_type", raw);
+        if (raw) {
             c.type = parse_customer_type(*raw);
             if (!c.type) {
                 c.type = customer_type::other;
@@ -221,48 +223,42 @@ customer_created decode_customer_created(field_reader& r) {
             c.type_raw = std::move(raw);
         }
     }
-    c.customer_email = r.str("customer_email");
-    c.customer_name = r.str("customer_name");
-    return c;
+    r.str("customer_email", c.customer_email);
+    r.str("customer_name", c.customer_name);
 }
 
-customer_status_change decode_status_change(field_reader& r) {
-    customer_status_change c;
+void decode_status_change(field_reader& r, customer_status_change& c) {
     const char* id_field =
         !r.has("pkcustomerid") && r.has("customer_id") ? "customer_id" : "pkcustomerid";
     c.customer_id = r.id(id_field, true).value_or(0);
     c.user_id = r.id("fkuserid", false);
-    c.customer_email = r.str("customer_email");
-    c.customer_name = r.str("customer_name");
+    r.str("customer_email", c.customer_email);
+    r.str("customer_name", c.customer_name);
     c.old_status = r.status("old_status", true, false);
     c.new_status = r.status("new_status", true, true).value_or(customer_status::no_status);
-    c.status_name = r.str("status_name");
+    r.str("status_name", c.status_name);
     if (c.status_name && r.errors.empty() && is_documented(c.new_status) &&
         *c.status_name != status_label(c.new_status)) {
         r.warnings.push_back(fmt::format("status_name \"{}\" disagrees with new_status {} ({})",
                                          *c.status_name, static_cast<std::int64_t>(c.new_status),
                                          status_label(c.new_status)));
     }
-    return c;
 }
 
-template <typename Activity>
-Activity decode_activity(field_reader& r, std::string_view expected) {
-    Activity a;
+void decode_activity(field_reader& r, project_activity& a, std::string_view expected) {
     a.customer_id = r.id("belongs_to_customer", true).value_or(0);
     a.user_id = r.id("belongs_to_user", false);
     a.project_id = r.id("belongs_to_project", true).value_or(0);
-    a.activity_type = r.str("activity_type").value_or(std::string(expected));
-    return a;
+    std::optional<std::string> activity;
+    r.str("activity_type", activity);
+    a.activity_type = activity ? std::move(*activity) : std::string(expected);
 }
 
-recent_draft_project decode_draft(field_reader& r) {
-    recent_draft_project d;
+void decode_draft(field_reader& r, recent_draft_project& d) {
     d.project_id = r.id("pkcustomerquotationid", true).value_or(0);
     d.user_id = r.id("fkuserid", false);
-    d.quote_nickname = r.str("quotenickname");
-    d.site_address = r.str("siteaddress");
-    return d;
+    r.str("quotenickname", d.quote_nickname);
+    r.str("siteaddress", d.site_address);
 }
 
 std::string_view expected_activity(event_type t) {
@@ -344,16 +340,17 @@ void append_members(std::string& out, const std::vector<member>& members, Keep k
     out += '}';
 }
 
-// `bytes_hint`: about the size of the object's text, to size the canonical text once.
-std::variant<decoded_event, problem> decode_element(const simdjson::dom::object& object,
-                                                    std::optional<std::string_view> url_type,
-                                                    std::size_t bytes_hint) {
+// Decodes into `ev` in place (an event is a large struct: moving it cost more than
+// typing some events). `bytes_hint`: about the size of the object's text, to size
+// the canonical text once.
+std::optional<problem> decode_element(const simdjson::dom::object& object,
+                                      std::optional<std::string_view> url_type,
+                                      std::size_t bytes_hint, decoded_event& ev) {
     // Reused across calls on this thread: sorting the members costs no allocation.
     thread_local std::vector<member> members;
     sorted_members(object, members);
     const member_index obj{members};
 
-    decoded_event ev;
     const event_type shape = classify(obj);
     event_type type = shape;
     if (url_type) {
@@ -392,22 +389,23 @@ std::variant<decoded_event, problem> decode_element(const simdjson::dom::object&
     field_reader r{obj, {}, {}};
     switch (type) {
         case event_type::customer_created:
-            ev.data = decode_customer_created(r);
+            decode_customer_created(r, ev.data.emplace<customer_created>());
             break;
         case event_type::customer_status_change:
-            ev.data = decode_status_change(r);
+            decode_status_change(r, ev.data.emplace<customer_status_change>());
             break;
         case event_type::project_email_sent:
-            ev.data = decode_activity<project_email_sent>(r, "email_sent");
+            decode_activity(r, ev.data.emplace<project_email_sent>(), "email_sent");
             break;
         case event_type::project_sms_sent:
-            ev.data = decode_activity<project_sms_sent>(r, "sms_sent");
+            decode_activity(r, ev.data.emplace<project_sms_sent>(), "sms_sent");
             break;
         case event_type::published_proposal_link:
-            ev.data = decode_activity<published_proposal_link>(r, "published_proposal_link");
+            decode_activity(r, ev.data.emplace<published_proposal_link>(),
+                            "published_proposal_link");
             break;
         case event_type::recent_draft_project:
-            ev.data = decode_draft(r);
+            decode_draft(r, ev.data.emplace<recent_draft_project>());
             break;
         case event_type::unclassified:
             ev.data = unclassified_event{};
@@ -437,7 +435,7 @@ std::variant<decoded_event, problem> decode_element(const simdjson::dom::object&
     }
     append_members(ev.extra, members,
                    [&](std::string_view k) { return !is_typed_field(ev.type, generation, k); });
-    return ev;
+    return std::nullopt;
 }
 
 }  // namespace
@@ -454,7 +452,12 @@ std::variant<decoded_event, problem> decode_object(std::string_view object_json,
         return problem{errc::not_an_object,
                        fmt::format("an event must be a JSON object, got {}", type_name_of(root))};
     }
-    return decode_element(root.get_object().value_unsafe(), url_type, object_json.size());
+    decoded_event ev;
+    if (auto p =
+            decode_element(root.get_object().value_unsafe(), url_type, object_json.size(), ev)) {
+        return std::move(*p);
+    }
+    return ev;
 }
 
 decode_result decode_body(std::string_view body, std::optional<std::string_view> url_type,
@@ -466,11 +469,10 @@ decode_result decode_body(std::string_view body, std::optional<std::string_view>
     const element root = std::get<element>(parsed);
     std::vector<decoded_event> events;
     if (root.is_object()) {
-        auto one = decode_element(root.get_object().value_unsafe(), url_type, body.size());
-        if (auto* p = std::get_if<problem>(&one)) {
+        if (auto p = decode_element(root.get_object().value_unsafe(), url_type, body.size(),
+                                    events.emplace_back())) {
             return std::move(*p);
         }
-        events.push_back(std::move(std::get<decoded_event>(one)));
         return events;
     }
     if (!root.is_array()) {
@@ -496,11 +498,10 @@ decode_result decode_body(std::string_view body, std::optional<std::string_view>
                 fmt::format("event [{}] must be a JSON object, got {}", i, type_name_of(item)),
                 json::array({{{"index", i}}})};
         }
-        auto one = decode_element(item.get_object().value_unsafe(), url_type, body.size() / count);
-        if (auto* p = std::get_if<problem>(&one)) {
+        if (auto p = decode_element(item.get_object().value_unsafe(), url_type, body.size() / count,
+                                    events.emplace_back())) {
             return with_index(std::move(*p), i);
         }
-        events.push_back(std::move(std::get<decoded_event>(one)));
         ++i;
     }
     return events;
