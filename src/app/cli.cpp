@@ -45,6 +45,10 @@ po::options_description serve_options() {
 }
 
 int serve(const config& cfg) {
+    // A log reader that went away (a shipper that crashed, `| head`) must turn stdout
+    // writes into EPIPE errors, which the log sink reports and the workers retry, not
+    // kill the process. Sockets never raise SIGPIPE (Asio sends with MSG_NOSIGNAL).
+    std::signal(SIGPIPE, SIG_IGN);
     log::init(cfg.log_fmt, spdlog::level::from_str(cfg.log_level));
     system_clock clk;
     std::vector<std::shared_ptr<handler>> handlers{std::make_shared<log_sink>()};

@@ -1,6 +1,10 @@
 // The real binary, as an operator runs it.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -10,6 +14,7 @@
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_service.hpp"
+#include "support/wait.hpp"
 
 namespace solarhook {
 namespace {
@@ -101,6 +106,58 @@ TEST(daemon, serves_events_and_drains_on_sigterm) {
     const auto code = p.wait();
     ASSERT_TRUE(code);
     EXPECT_EQ(*code, 0);
+}
+
+// A port that was free a moment ago, for a daemon whose stdout the test cannot read.
+std::uint16_t free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        throw std::runtime_error("no free port");
+    }
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+TEST(daemon, a_log_reader_that_went_away_does_not_kill_it) {
+    // stdout is a FIFO whose only reader closes it at once, so log writes fail with
+    // EPIPE. The daemon keeps answering and keeps the events; they stay pending, because
+    // their log lines could not be written. sh execs the daemon: signals reach it.
+    test::temp_dir dir;
+    const auto port = std::to_string(free_port());
+    test::child_process p({"/bin/sh", "-c",
+                           "mkfifo \"$2/out\" || exit 1; (exec 3<\"$2/out\") & exec \"$0\" serve "
+                           "--listen 127.0.0.1:$1 --data-dir \"$2\" >\"$2/out\"",
+                           k_bin, port, dir.path().string()});
+    const auto up = [&] {
+        try {
+            return test::request(static_cast<std::uint16_t>(std::stoi(port)), "GET", "/healthz")
+                       .status == 200;
+        } catch (const std::exception&) {
+            return false;
+        }
+    };
+    ASSERT_TRUE(test::eventually(up, std::chrono::seconds(10))) << p.all_stderr();
+    for (int i = 0; i < 20; ++i) {
+        // Each answer comes after the previous event's log line was attempted (the
+        // worker flushes as soon as it takes an event).
+        ASSERT_EQ(test::post(static_cast<std::uint16_t>(std::stoi(port)), "/webhooks/solarproof",
+                             R"({"pkcustomerquotationid":)" + std::to_string(i) + "}")
+                      .status,
+                  200)
+            << i;
+    }
+    EXPECT_TRUE(up());
+    const auto list =
+        test::run_to_end({k_bin, "events", "list", "--data-dir", dir.path().string(), "--json"});
+    EXPECT_EQ(list.code, 0) << list.err;
+    EXPECT_EQ(json::parse(list.out).size(), 20u) << list.out;
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait(), 0);
 }
 
 TEST(daemon, text_logs_on_request) {
