@@ -265,6 +265,19 @@ TEST(decoder, canonical_text_is_nlohmanns_sorted_dump) {
         ASSERT_EQ(ev.size(), 1u);
         EXPECT_EQ(ev[0].canonical, json::parse(text).dump());
     }
+    // Past 32 members the sort is std::stable_sort, not the insertion sort: same text.
+    json many = json::object();
+    std::string wide = "{";
+    for (int i = 40; i > 0; --i) {
+        const std::string key = "k" + std::to_string(i * 7 % 41);
+        wide += "\"" + key + "\":" + std::to_string(i) + ",";
+        many[key] = i;  // a repeated key keeps its last value, as in the text
+    }
+    wide += "\"k7\":\"last\"}";
+    many["k7"] = "last";
+    const auto w = ok(wide, "contract_signed");
+    ASSERT_EQ(w.size(), 1u);
+    EXPECT_EQ(w[0].canonical, many.dump());
     // Of duplicate keys the last wins, as nlohmann's parse had it.
     const auto dup = ok(R"({"pkcustomerquotationid":1,"pkcustomerquotationid":2})");
     ASSERT_EQ(dup.size(), 1u);
