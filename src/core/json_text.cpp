@@ -26,8 +26,8 @@ constexpr bool any_special(std::uint64_t w) {
     const auto has_zero = [](std::uint64_t x) { return (x - ones) & ~x & high; };
     const std::uint64_t below_space = (w - ones * 0x20) & ~w & high;
     const std::uint64_t above_tilde = ((w + ones) | w) & high;
-    return (below_space | above_tilde | has_zero(w ^ (ones * '"')) |
-            has_zero(w ^ (ones * '\\'))) != 0;
+    return (below_space | above_tilde | has_zero(w ^ (ones * '"')) | has_zero(w ^ (ones * '\\'))) !=
+           0;
 }
 
 // Eight bytes at a time: strings are most of a log line's and a canonical text's bytes.
