@@ -4,8 +4,6 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
-#include "solarhook/core/json_text.hpp"
-
 namespace solarhook {
 namespace {
 
@@ -22,6 +20,18 @@ std::uint64_t prefix_word(std::string_view key, std::size_t at) {
         w = (w << 8) | (i < key.size() ? static_cast<unsigned char>(key[i]) : 0U);
     }
     return w;
+}
+
+// Byte-wise, as std::string_view's operator<, without a memcmp call: field names
+// are short, and the prefixes above settle most comparisons before this runs.
+bool key_less(std::string_view a, std::string_view b) noexcept {
+    const std::size_t n = std::min(a.size(), b.size());
+    for (std::size_t i = 0; i < n; ++i) {
+        if (a[i] != b[i]) {
+            return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
+        }
+    }
+    return a.size() < b.size();
 }
 
 }  // namespace
@@ -70,16 +80,7 @@ void append_canonical(std::string& out, const simdjson::dom::element& value) {
         case element_type::OBJECT: {
             std::vector<member> members;
             sorted_members(value.get_object().value_unsafe(), members);
-            out += '{';
-            for (std::size_t i = 0; i < members.size(); ++i) {
-                if (i > 0) {
-                    out += ',';
-                }
-                append_json_string(out, members[i].key);
-                out += ':';
-                append_canonical(out, members[i].value);
-            }
-            out += '}';
+            append_object(out, members, [](std::string_view) { return true; });
             return;
         }
         case element_type::ARRAY: {
@@ -117,17 +118,6 @@ void append_canonical(std::string& out, const simdjson::dom::element& value) {
             out += "null";
             return;
     }
-}
-
-std::optional<std::string> canonical_json(std::string_view json_text) {
-    thread_local simdjson::dom::parser parser;
-    simdjson::dom::element root;
-    if (parser.parse(json_text.data(), json_text.size(), true).get(root) != simdjson::SUCCESS) {
-        return std::nullopt;
-    }
-    std::string out;
-    append_canonical(out, root);
-    return out;
 }
 
 }  // namespace solarhook

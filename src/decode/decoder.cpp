@@ -8,7 +8,6 @@
 #include <cstring>
 #include <limits>
 
-#include "solarhook/core/json_text.hpp"
 #include "solarhook/decode/bounded_json.hpp"
 #include "solarhook/decode/canonical_json.hpp"
 
@@ -320,26 +319,6 @@ event_type classify(const member_index& obj) {
     return event_type::unclassified;
 }
 
-// The members in canonical order, as `{"k":v,...}`, keeping only those `keep` accepts.
-template <class Keep>
-void append_members(std::string& out, const std::vector<member>& members, Keep keep) {
-    out += '{';
-    bool first = true;
-    for (const auto& m : members) {
-        if (!keep(m.key)) {
-            continue;
-        }
-        if (!first) {
-            out += ',';
-        }
-        first = false;
-        append_json_string(out, m.key);
-        out += ':';
-        append_canonical(out, m.value);
-    }
-    out += '}';
-}
-
 // Decodes into `ev` in place (an event is a large struct: moving it cost more than
 // typing some events). `bytes_hint`: about the size of the object's text, to size
 // the canonical text once.
@@ -428,13 +407,13 @@ std::optional<problem> decode_element(const simdjson::dom::object& object,
     }
     ev.warnings = std::move(r.warnings);
     ev.canonical.reserve(bytes_hint);
-    append_members(ev.canonical, members, [](std::string_view) { return true; });
+    append_object(ev.canonical, members, [](std::string_view) { return true; });
     int generation = 1;
     if (const auto* c = std::get_if<customer_created>(&ev.data)) {
         generation = c->generation;
     }
-    append_members(ev.extra, members,
-                   [&](std::string_view k) { return !is_typed_field(ev.type, generation, k); });
+    append_object(ev.extra, members,
+                  [&](std::string_view k) { return !is_typed_field(ev.type, generation, k); });
     return std::nullopt;
 }
 

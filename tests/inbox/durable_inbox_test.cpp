@@ -89,7 +89,7 @@ TEST(durable_inbox, the_journal_keeps_a_lone_object_verbatim_and_array_elements_
     EXPECT_EQ(s.row(3)->raw, R"({"pkcustomerquotationid":9})");
 }
 
-TEST(durable_inbox, pending_rows_left_by_a_previous_run_are_dispatched_at_start) {
+TEST(durable_inbox, pending_rows_left_by_a_previous_run_are_dispatched_and_a_damaged_one_dies) {
     test::log_capture logs;
     test::temp_dir dir;
     const auto path = dir.file("solarhook.db");
@@ -101,6 +101,11 @@ TEST(durable_inbox, pending_rows_left_by_a_previous_run_are_dispatched_at_start)
                                              draft(i), "{}", "old"},
                             1000, 2000);
         }
+        // A row damaged on disk: it cannot be decoded, so it dies with the reason
+        // instead of blocking the queue or reaching a handler.
+        st.insert_event(
+            store::new_event{"recent_draft_project", "k-bad", "{\"pkcustomerquot", "{}", "old"},
+            1000, 2000);
         st.commit();
     }
     durable_service s(durable_config(dir), std::make_shared<test::recording_handler>());
@@ -110,6 +115,13 @@ TEST(durable_inbox, pending_rows_left_by_a_previous_run_are_dispatched_at_start)
         return !st.oldest_pending.has_value();
     }));
     EXPECT_EQ(s.recorder->seen()[0].event.type, event_type::recent_draft_project);
+    EXPECT_EQ(s.recorder->count(), 5u);
+    const auto bad = s.row(6);
+    ASSERT_TRUE(bad);
+    EXPECT_EQ(bad->state, store::event_state::dead);
+    EXPECT_NE(bad->last_error.find("stored payload does not decode: malformed JSON"),
+              std::string::npos)
+        << bad->last_error;
 }
 
 TEST(durable_inbox, failures_back_off_then_die_and_a_replay_brings_them_back) {

@@ -7,39 +7,47 @@
 #include <simdjson.h>
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "solarhook/core/json_text.hpp"
 
 namespace solarhook {
 
 void append_canonical(std::string& out, const simdjson::dom::element& value);
 
-// An object's members in canonical order, duplicates resolved (last wins), into
-// `out` (cleared first, so a caller can reuse its capacity). The views live as
-// long as the parsed document.
 struct member {
     std::string_view key;
     simdjson::dom::element value;
     // The key's first 16 bytes, big-endian, zero-padded: most comparisons end here.
     std::uint64_t prefix[2];
 };
-void sorted_members(const simdjson::dom::object& obj, std::vector<member>& out);
-// The order of sorted_members: byte-wise, as std::string_view's operator<. Inline
-// and without memcmp: field names are short and this is most of a lookup's cost.
-inline bool key_less(std::string_view a, std::string_view b) noexcept {
-    const std::size_t n = a.size() < b.size() ? a.size() : b.size();
-    for (std::size_t i = 0; i < n; ++i) {
-        if (a[i] != b[i]) {
-            return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
-        }
-    }
-    return a.size() < b.size();
-}
 
-// JSON text -> canonical text; nullopt if the text is not JSON. Uses its own
-// per-thread parser, so it never disturbs a document the caller holds.
-std::optional<std::string> canonical_json(std::string_view json_text);
+// An object's members in canonical order, duplicates resolved (last wins), into
+// `out` (cleared first, so a caller can reuse its capacity). The views live as
+// long as the parsed document.
+void sorted_members(const simdjson::dom::object& obj, std::vector<member>& out);
+
+// `{"k":v,...}` from sorted members, keeping those whose key `keep` accepts: the
+// whole object, or a part of it (the decoder's untyped members).
+template <class Keep>
+void append_object(std::string& out, const std::vector<member>& members, Keep keep) {
+    out += '{';
+    bool first = true;
+    for (const auto& m : members) {
+        if (!keep(m.key)) {
+            continue;
+        }
+        if (!first) {
+            out += ',';
+        }
+        first = false;
+        append_json_string(out, m.key);
+        out += ':';
+        append_canonical(out, m.value);
+    }
+    out += '}';
+}
 
 }  // namespace solarhook
