@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "solarhook/http/request_guard.hpp"
+#include "solarhook/http/wire.hpp"
 #include "solarhook/log/structured.hpp"
 
 namespace solarhook::http {
@@ -261,15 +263,16 @@ void session::send(response res, bool close) {
     if (close) {
         res.keep_alive(false);
     }
-    res_ = std::make_shared<response>(std::move(res));
+    serialize_response(res, wire_);
+    answer_status_ = res.result_int();
+    answer_body_bytes_ = res.body().size();
     stream_.expires_after(state_->cfg.limits.request_timeout);
-    bhttp::async_write(stream_, *res_,
-                       beast::bind_front_handler(&session::on_write, shared_from_this(), close));
+    net::async_write(stream_, net::buffer(wire_),
+                     beast::bind_front_handler(&session::on_write, shared_from_this(), close));
 }
 
 void session::on_write(bool close, beast::error_code ec, std::size_t) {
-    access_log(res_->result_int(), res_->body().size());
-    res_.reset();
+    access_log(answer_status_, answer_body_bytes_);
     end_request();
     if (ec) {
         return;  // the socket is gone; nothing more to say

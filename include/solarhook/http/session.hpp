@@ -80,7 +80,9 @@ class session : public std::enable_shared_from_this<session> {
     boost::beast::flat_buffer buffer_;
     std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
     std::shared_ptr<server_state> state_;
-    std::shared_ptr<response> res_;
+    std::string wire_;  // the answer's bytes; reused across the connection's requests
+    unsigned answer_status_ = 0;
+    std::size_t answer_body_bytes_ = 0;
     std::shared_ptr<boost::beast::http::response<boost::beast::http::empty_body>> continue_;
     std::string remote_;
     std::string request_id_;
