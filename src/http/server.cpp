@@ -59,8 +59,12 @@ void server::start() {
 }
 
 void server::do_accept() {
-    acceptor_.async_accept(net::make_strand(ioc_),
-                           beast::bind_front_handler(&server::on_accept, this));
+    // With one io thread, handlers already run one at a time in order; a strand
+    // per connection would only add a lock and a reference count per operation.
+    // Answers from other threads still arrive through dispatch onto this executor.
+    auto executor = cfg_.io_threads == 1 ? net::any_io_executor(ioc_.get_executor())
+                                         : net::any_io_executor(net::make_strand(ioc_));
+    acceptor_.async_accept(executor, beast::bind_front_handler(&server::on_accept, this));
 }
 
 void server::on_accept(boost::beast::error_code ec, tcp::socket socket) {
