@@ -20,11 +20,15 @@ service::service(config cfg, std::vector<std::shared_ptr<handler>> handlers, con
         box = memory_.get();
     } else {
         std::filesystem::create_directories(cfg_.store.data_dir);
+        dir_lock_ = std::make_unique<store::dir_lock>(cfg_.store.data_dir);
         const auto level = cfg_.store.durability == durability_level::full
                                ? store::durability::full
                                : store::durability::normal;
-        writer_ =
-            std::make_unique<store::event_store>(database_path(), level, cfg_.store.busy_timeout);
+        writer_ = std::make_unique<store::event_store>(
+            database_path(), level, cfg_.store.busy_timeout, cfg_.dedup.max_entries);
+        writer_->load_dedup_keys(
+            std::chrono::duration_cast<std::chrono::milliseconds>(clk.now().time_since_epoch())
+                .count());
         committer_ = std::make_unique<store::group_committer>(
             *writer_, store::group_committer::options{cfg_.store.group_commit_max_batch,
                                                       cfg_.store.group_commit_max_wait});

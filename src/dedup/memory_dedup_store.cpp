@@ -79,6 +79,11 @@ void memory_dedup_store::purge_expired_locked(clock::time_point now, std::size_t
 
 mark_result memory_dedup_store::try_mark(std::string_view key) {
     const auto now = clock_.now();
+    return try_mark_until(key, now, now + ttl_);
+}
+
+mark_result memory_dedup_store::try_mark_until(std::string_view key, clock::time_point now,
+                                               clock::time_point expires) {
     std::lock_guard lock(mutex_);
     purge_expired_locked(now, k_purge_budget);
 
@@ -97,7 +102,7 @@ mark_result memory_dedup_store::try_mark(std::string_view key) {
         }
         pop_front_locked();
     }
-    auto expiry = now + ttl_;
+    auto expiry = expires;
     if (!order_.empty() && order_.back().first > expiry) {
         expiry = order_.back().first;  // a clock step back must not unsort the deque
     }

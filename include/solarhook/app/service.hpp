@@ -19,6 +19,7 @@
 #include "solarhook/ingest/ingest_service.hpp"
 #include "solarhook/pipeline/event_queue.hpp"
 #include "solarhook/pipeline/worker_pool.hpp"
+#include "solarhook/store/dir_lock.hpp"
 #include "solarhook/store/event_store.hpp"
 #include "solarhook/store/group_committer.hpp"
 
@@ -56,6 +57,7 @@ class service {
     event_queue queue_;
     std::unique_ptr<memory_dedup_store> dedup_;
     std::unique_ptr<memory_inbox> memory_;
+    std::unique_ptr<store::dir_lock> dir_lock_;  // before the store, released after it
     std::unique_ptr<store::event_store> writer_;
     std::unique_ptr<store::group_committer> committer_;
     std::unique_ptr<durable_inbox> durable_;

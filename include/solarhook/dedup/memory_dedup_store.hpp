@@ -32,6 +32,10 @@ class memory_dedup_store final : public dedup_store {
     memory_dedup_store(const clock& clk, std::chrono::seconds ttl, std::size_t max_entries);
 
     mark_result try_mark(std::string_view key) override;
+    // try_mark with the times given instead of read: for a caller that keeps its
+    // own clock and TTL (the durable store, and loading keys it persisted).
+    mark_result try_mark_until(std::string_view key, clock::time_point now,
+                               clock::time_point expires);
     void unmark(std::string_view key) override;
     dedup_stats stats() const override;
 

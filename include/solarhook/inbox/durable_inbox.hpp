@@ -83,6 +83,7 @@ class durable_inbox final : public inbox {
     bool stopping_ = false;
     bool poke_ = false;
     std::mt19937_64 rng_{std::random_device{}()};
+    std::uint64_t evictions_reported_ = 0;  // touched only inside the writer's transactions
     std::thread dispatcher_;
 };
 

@@ -1,8 +1,11 @@
 // The durable journal: events (pending|done|dead|quarantined) and dedup keys in
 // one SQLite file in WAL mode. A key and its event are inserted in the same
-// transaction and the key's primary key decides a race, so an acknowledged
-// event and its dedup mark are never apart. Knows nothing of HTTP or sinks.
-// Write methods expect the caller (one writer thread) to hold a transaction.
+// transaction, so an acknowledged event and its dedup mark are never apart. The
+// writer decides duplicates from an in-memory index of the live keys, rebuilt from
+// the key log on open and undone with a rolled-back transaction: keys are logged
+// in arrival order, because a table ordered by a random key costs a page write per
+// event. Knows nothing of HTTP or sinks. Write methods expect the caller (one
+// writer thread) to hold a transaction.
 #pragma once
 
 #include <chrono>
@@ -13,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "solarhook/dedup/memory_dedup_store.hpp"
 #include "solarhook/store/sqlite.hpp"
 
 namespace solarhook::store {
@@ -61,10 +65,13 @@ struct store_stats {
 
 class event_store {
   public:
-    static constexpr int k_schema_version = 3;
+    static constexpr int k_schema_version = 4;
 
-    // Opens (creating if needed) and migrates. busy_timeout bounds lock waits.
-    event_store(const std::string& path, durability d, std::chrono::milliseconds busy_timeout);
+    // Opens (creating if needed) and migrates. busy_timeout bounds lock waits. At
+    // most dedup_max_keys live keys are indexed; past that the earliest to expire
+    // is forgotten first (counted in dedup_evicted()).
+    event_store(const std::string& path, durability d, std::chrono::milliseconds busy_timeout,
+                std::size_t dedup_max_keys = 1'000'000);
     // Opens an existing database for the CLI: no create, no migration beyond a check.
     static std::unique_ptr<event_store> open_existing(const std::string& path,
                                                       std::chrono::milliseconds busy_timeout);
@@ -74,6 +81,11 @@ class event_store {
     void begin();  // BEGIN IMMEDIATE
     void commit();
     void rollback() noexcept;
+
+    // Reads the live keys into the index. insert_event does it on first use; the
+    // daemon calls it at startup so the first request does not wait for it.
+    void load_dedup_keys(millis now);
+    std::uint64_t dedup_evicted() const;
 
     // nullopt: the key is live (a duplicate); else the new event's id.
     // An event that cannot be processed yet (unclassified) starts `quarantined`.
@@ -111,6 +123,9 @@ class event_store {
     std::vector<stored_event> query(statement& st);
 
     database db_;
+    std::size_t dedup_max_keys_ = 1'000'000;
+    std::unique_ptr<memory_dedup_store> keys_;  // the writer's; null until loaded
+    std::vector<std::string> txn_marks_;        // keys marked since begin(), for rollback
 };
 
 }  // namespace solarhook::store
