@@ -24,20 +24,21 @@ namespace bhttp = beast::http;
 namespace net = boost::asio;
 
 void server_state::request_started() {
-    std::lock_guard lock(mutex_);
-    ++in_flight_;
+    in_flight_.fetch_add(1);
 }
 
 void server_state::request_finished() {
-    std::lock_guard lock(mutex_);
-    if (--in_flight_ == 0) {
+    if (in_flight_.fetch_sub(1) == 1) {
+        // Taking the mutex orders this after a waiter's check of the count, so the
+        // notification cannot fall between its check and its sleep.
+        std::lock_guard lock(mutex_);
         idle_.notify_all();
     }
 }
 
 bool server_state::wait_idle(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
-    return idle_.wait_for(lock, timeout, [this] { return in_flight_ == 0; });
+    return idle_.wait_for(lock, timeout, [this] { return in_flight_.load() == 0; });
 }
 
 void server_state::add(const std::shared_ptr<session>& s) {

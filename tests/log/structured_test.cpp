@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace solarhook {
 namespace {
 
@@ -47,10 +49,18 @@ TEST(line_fields, escape_what_needs_it_and_match_render_line) {
         log::line_fields(line, fmt)
             .num("n", std::int64_t{-3})
             .str("path", evil)
-            .num("u", std::uint64_t{7});
+            .num("u", std::uint64_t{7})
+            .num("z_max", std::numeric_limits<std::uint64_t>::max())
+            .num("z_min", std::numeric_limits<std::int64_t>::min())
+            .num("z_zero", std::int64_t{0});
         log::end_line(line, fmt);
         EXPECT_EQ(line, log::render_line(fmt, k_ts, log::level::info, "m",
-                                         {{"path", nlohmann::json(evil)}, {"n", -3}, {"u", 7}}));
+                                         {{"path", nlohmann::json(evil)},
+                                          {"n", -3},
+                                          {"u", 7},
+                                          {"z_max", std::numeric_limits<std::uint64_t>::max()},
+                                          {"z_min", std::numeric_limits<std::int64_t>::min()},
+                                          {"z_zero", 0}}));
         EXPECT_EQ(line.find('\n'), std::string::npos);
     }
     std::string line;

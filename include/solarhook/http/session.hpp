@@ -48,7 +48,7 @@ struct server_state {
     std::unordered_map<session*, std::weak_ptr<session>> sessions_;
     std::mutex mutex_;
     std::condition_variable idle_;
-    std::size_t in_flight_ = 0;
+    std::atomic<std::size_t> in_flight_{0};  // counted without the mutex: twice per request
 };
 
 class session : public std::enable_shared_from_this<session> {
