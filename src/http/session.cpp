@@ -76,7 +76,12 @@ std::string pick_request_id(std::string_view offered) {
         return std::string(offered);
     }
     thread_local std::mt19937_64 rng{std::random_device{}()};
-    return fmt::format("{:016x}", rng());
+    std::string id(16, '0');
+    auto bits = rng();
+    for (auto it = id.rbegin(); it != id.rend(); ++it, bits >>= 4) {
+        *it = "0123456789abcdef"[bits & 0xF];
+    }
+    return id;
 }
 
 session::session(net::ip::tcp::socket&& socket, std::shared_ptr<server_state> state,
@@ -164,8 +169,11 @@ void session::on_header(beast::error_code ec, std::size_t) {
         return on_read_error(ec);
     }
     const auto& h = parser_->get().base();
-    method_ = std::string(h.method_string());
-    target_ = std::string(h.target().substr(0, 256));
+    // assign(), not a fresh string: a kept-alive connection reuses the capacity.
+    const auto method = h.method_string();
+    const auto target = h.target().substr(0, 256);
+    method_.assign(method.data(), method.size());
+    target_.assign(target.data(), target.size());
     request_id_ = pick_request_id(h["X-Request-Id"]);
 
     if (auto p = check_framing(h)) {

@@ -414,10 +414,17 @@ TEST_F(server_test, request_id_is_echoed_and_logged_with_the_access_line) {
                    j.contains("remote") && j.contains("resp_bytes");
         });
     }));
-    // A hostile id is replaced, not echoed.
-    EXPECT_NE(test::request(s.port(), "GET", "/healthz", "", {{"X-Request-Id", "a b"}})
-                  .header("x-request-id"),
-              "a b");
+    // A hostile id is replaced, not echoed, by a fresh one: 16 lowercase hex digits.
+    const auto fresh = [&] {
+        return test::request(s.port(), "GET", "/healthz", "", {{"X-Request-Id", "a b"}})
+            .header("x-request-id");
+    };
+    const auto first = fresh();
+    EXPECT_EQ(first.size(), 16u) << first;
+    EXPECT_TRUE(std::all_of(first.begin(), first.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    })) << first;
+    EXPECT_NE(fresh(), first);
 }
 
 TEST_F(server_test, draining_refuses_new_events_and_readyz_says_so) {
