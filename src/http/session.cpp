@@ -206,19 +206,19 @@ void session::on_body(beast::error_code ec, std::size_t) {
     if (ec) {
         return on_read_error(ec);
     }
-    // The answer may come from the store's writer thread: resume on this strand.
-    state_->endpoint.handle(parser_->get(), request_id_, [self = shared_from_this()](response res) {
+    // The answer may come from the store's writer thread: resume on this
+    // connection's executor.
+    state_->endpoint.handle(parser_->get(), request_id_, [self = shared_from_this()](answer a) {
         net::dispatch(self->stream_.get_executor(),
-                      [self, res = std::move(res)]() mutable { self->on_answer(std::move(res)); });
+                      [self, a = std::move(a)]() mutable { self->on_answer(std::move(a)); });
     });
 }
 
-void session::on_answer(response res) {
+void session::on_answer(answer a) {
     ++served_;
-    const bool close = !res.keep_alive() ||
-                       served_ >= state_->cfg.limits.max_requests_per_connection ||
+    const bool close = !a.keep_alive || served_ >= state_->cfg.limits.max_requests_per_connection ||
                        state_->draining;
-    send(std::move(res), close);
+    send(std::move(a), close);
 }
 
 void session::on_read_error(beast::error_code ec) {
@@ -254,27 +254,26 @@ void session::reject(const problem& p, bool close) {
     } else {
         h.version(11);
     }
-    auto res = state_->endpoint.error_response(p, h);
+    auto a = state_->endpoint.error_answer(p, h);
     if (p.code == errc::bad_framing || p.code == errc::header_too_large) {
         log::warn("rejected request", {{"request_id", request_id_},
                                        {"remote", remote_},
                                        {"error", code_name(p.code)},
                                        {"message", p.message}});
     }
-    send(std::move(res), close);
+    send(std::move(a), close);
 }
 
-void session::send(response res, bool close) {
+void session::send(answer a, bool close) {
     if (request_id_.empty()) {
         request_id_ = pick_request_id({});
     }
-    res.set("X-Request-Id", request_id_);
     if (close) {
-        res.keep_alive(false);
+        a.keep_alive = false;
     }
-    serialize_response(res, wire_);
-    answer_status_ = res.result_int();
-    answer_body_bytes_ = res.body().size();
+    serialize_answer(a, request_id_, wire_);
+    answer_status_ = static_cast<unsigned>(a.status);
+    answer_body_bytes_ = a.body.size();
     stream_.expires_after(state_->cfg.limits.request_timeout);
     net::async_write(stream_, net::buffer(wire_),
                      beast::bind_front_handler(&session::on_write, shared_from_this(), close));

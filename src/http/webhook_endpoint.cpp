@@ -105,46 +105,43 @@ std::string accepted_body(const std::vector<ingested_event>& events) {
     return body;
 }
 
-response webhook_endpoint::json_response(bhttp::status s, std::string body,
-                                         const request_header& h) const {
-    response res{s, h.version()};
-    res.set(bhttp::field::server, "solarhook");
-    res.set(bhttp::field::content_type, "application/json");
-    res.set(bhttp::field::cache_control, "no-store");
-    res.keep_alive(wants_keep_alive(h));
-    res.body() = std::move(body);
+answer webhook_endpoint::json_answer(bhttp::status s, std::string body,
+                                     const request_header& h) const {
+    answer a;
+    a.status = s;
+    a.version = h.version() >= 11 ? 11 : 10;
+    a.keep_alive = wants_keep_alive(h);
+    a.body = std::move(body);
     if (s == bhttp::status::service_unavailable) {
-        res.set(bhttp::field::retry_after, std::to_string(retry_after_.count()));
+        a.retry_after = retry_after_;
     }
-    res.prepare_payload();
-    return res;
+    return a;
 }
 
-response webhook_endpoint::error_response(const problem& p, const request_header& h) const {
-    auto res = json_response(to_status(p.code), error_body(p), h);
+answer webhook_endpoint::error_answer(const problem& p, const request_header& h) const {
+    auto a = json_answer(to_status(p.code), error_body(p), h);
     if (p.code == errc::method_not_allowed) {
         auto r = resolve_route(h.target(), webhook_path_);
         const auto* rt = std::get_if<route>(&r);
-        res.set(bhttp::field::allow,
-                rt != nullptr && rt->kind == route_kind::webhook ? "POST" : "GET");
+        a.allow = rt != nullptr && rt->kind == route_kind::webhook ? "POST" : "GET";
     }
-    return res;
+    return a;
 }
 
 void webhook_endpoint::handle(const request& req, std::string_view request_id,
-                              std::function<void(response)> done) {
+                              std::function<void(answer)> done) {
     if (auto p = precheck(req.base())) {
-        return done(error_response(*p, req.base()));
+        return done(error_answer(*p, req.base()));
     }
     const auto rt = std::get<route>(resolve_route(req.target(), webhook_path_));
     switch (rt.kind) {
         case route_kind::healthz:
-            return done(json_response(bhttp::status::ok, R"({"status":"ok"})", req.base()));
+            return done(json_answer(bhttp::status::ok, R"({"status":"ok"})", req.base()));
         case route_kind::readyz:
             if (ingest_.ready()) {
-                return done(json_response(bhttp::status::ok, R"({"status":"ready"})", req.base()));
+                return done(json_answer(bhttp::status::ok, R"({"status":"ready"})", req.base()));
             }
-            return done(json_response(
+            return done(json_answer(
                 bhttp::status::service_unavailable,
                 ingest_.draining() ? R"({"status":"draining"})" : R"({"status":"not_ready"})",
                 req.base()));
@@ -166,11 +163,11 @@ void webhook_endpoint::handle(const request& req, std::string_view request_id,
     ingest_request in{req.body(), rt.url_type, delivery_id, request_id};
     ingest_.ingest(in, [this, &req, done = std::move(done)](ingest_outcome outcome) {
         if (auto* p = std::get_if<problem>(&outcome)) {
-            return done(error_response(*p, req.base()));
+            return done(error_answer(*p, req.base()));
         }
-        done(json_response(bhttp::status::ok,
-                           accepted_body(std::get<std::vector<ingested_event>>(outcome)),
-                           req.base()));
+        done(json_answer(bhttp::status::ok,
+                         accepted_body(std::get<std::vector<ingested_event>>(outcome)),
+                         req.base()));
     });
 }
 

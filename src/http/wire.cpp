@@ -3,32 +3,51 @@
 #include <charconv>
 
 namespace solarhook::http {
+namespace {
 
-void serialize_response(const boost::beast::http::response<boost::beast::http::string_body>& res,
-                        std::string& out) {
-    out.clear();
-    const unsigned version = res.version();
-    out += "HTTP/";
-    out += static_cast<char>('0' + version / 10);
-    out += '.';
-    out += static_cast<char>('0' + version % 10);
-    out += ' ';
-    char code[4];
-    out.append(code, std::to_chars(code, code + sizeof code, res.result_int()).ptr);
-    out += ' ';
-    const auto reason = res.reason();
-    out.append(reason.data(), reason.size());
+template <typename Int>
+void append_int(std::string& out, Int n) {
+    char buf[24];
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, n).ptr);
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+    out += name;
+    out += ": ";
+    out += value;
     out += "\r\n";
-    for (const auto& f : res) {
-        const auto name = f.name_string();
-        const auto value = f.value();
-        out.append(name.data(), name.size());
-        out += ": ";
-        out.append(value.data(), value.size());
+}
+
+}  // namespace
+
+void serialize_answer(const answer& a, std::string_view request_id, std::string& out) {
+    out.clear();
+    out += a.version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ";
+    append_int(out, static_cast<unsigned>(a.status));
+    out += ' ';
+    const auto reason = boost::beast::http::obsolete_reason(a.status);
+    out.append(reason.data(), reason.size());
+    out += "\r\nServer: solarhook\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n";
+    if (a.retry_after.count() > 0) {
+        out += "Retry-After: ";
+        append_int(out, a.retry_after.count());
         out += "\r\n";
     }
+    if (!a.allow.empty()) {
+        append_field(out, "Allow", a.allow);
+    }
+    // HTTP/1.1 keeps the connection unless told; HTTP/1.0 closes it unless told.
+    if (a.version >= 11 && !a.keep_alive) {
+        out += "Connection: close\r\n";
+    } else if (a.version < 11 && a.keep_alive) {
+        out += "Connection: keep-alive\r\n";
+    }
+    out += "Content-Length: ";
+    append_int(out, a.body.size());
     out += "\r\n";
-    out += res.body();
+    append_field(out, "X-Request-Id", request_id);
+    out += "\r\n";
+    out += a.body;
 }
 
 }  // namespace solarhook::http

@@ -2,54 +2,61 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/beast/http/write.hpp>
-#include <sstream>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 namespace solarhook::http {
 namespace {
 
 namespace bhttp = boost::beast::http;
-using response = bhttp::response<bhttp::string_body>;
+using namespace std::chrono_literals;
 
-std::string beast_bytes(const response& res) {
-    std::ostringstream os;
-    os << res;
-    return os.str();
+// Beast's own parser reads back what serialize_answer wrote, consuming every byte.
+bhttp::response<bhttp::string_body> read_back(const std::string& bytes) {
+    bhttp::response_parser<bhttp::string_body> p;
+    p.eager(true);
+    boost::beast::error_code ec;
+    const auto used = p.put(boost::asio::buffer(bytes), ec);
+    EXPECT_FALSE(ec) << ec.message() << "\n" << bytes;
+    EXPECT_TRUE(p.is_done()) << bytes;
+    EXPECT_EQ(used, bytes.size()) << bytes;
+    return p.release();
 }
 
-response make(bhttp::status s, unsigned version, bool keep_alive, std::string body) {
-    response res{s, version};
-    res.set(bhttp::field::server, "solarhook");
-    res.set(bhttp::field::content_type, "application/json");
-    res.keep_alive(keep_alive);
-    res.body() = std::move(body);
-    res.prepare_payload();
-    return res;
-}
-
-TEST(wire, the_same_bytes_as_beasts_serializer) {
-    std::vector<response> cases;
-    cases.push_back(make(bhttp::status::ok, 11, true, R"({"status":"accepted"})"));
-    cases.push_back(make(bhttp::status::ok, 11, false, R"({"status":"ok"})"));
-    cases.push_back(make(bhttp::status::ok, 10, true, "{}"));
-    cases.push_back(make(bhttp::status::ok, 10, false, ""));
-    auto busy = make(bhttp::status::service_unavailable, 11, true, R"({"error":"overloaded"})");
-    busy.set(bhttp::field::retry_after, "5");
-    busy.set("X-Request-Id", "abc-123");
-    cases.push_back(busy);
-    auto allow = make(bhttp::status::method_not_allowed, 11, false, "{}");
-    allow.set(bhttp::field::allow, "POST");
-    cases.push_back(allow);
-    cases.push_back(make(bhttp::status::request_header_fields_too_large, 11, false, "x"));
-    cases.push_back(make(static_cast<bhttp::status>(299), 11, true, "odd code, no reason"));
-    auto reason = make(bhttp::status::ok, 11, true, "{}");
-    reason.reason("Fine Thanks");
-    cases.push_back(reason);
+TEST(wire, an_answer_reads_back_as_written) {
+    struct row {
+        answer a;
+        const char* request_id;
+    };
+    std::vector<row> rows;
+    rows.push_back({answer{bhttp::status::ok, 11, true, R"({"status":"accepted"})", {}, 0s}, "r1"});
+    rows.push_back({answer{bhttp::status::ok, 11, false, R"({"status":"ok"})", {}, 0s}, "r2"});
+    rows.push_back({answer{bhttp::status::ok, 10, true, "{}", {}, 0s}, "r3"});
+    rows.push_back({answer{bhttp::status::ok, 10, false, "", {}, 0s}, "r4"});
+    rows.push_back(
+        {answer{bhttp::status::service_unavailable, 11, true, R"({"error":"overloaded"})", {}, 5s},
+         "abc-123"});
+    rows.push_back({answer{bhttp::status::method_not_allowed, 11, false, "{}", "POST", 0s}, "r6"});
+    rows.push_back(
+        {answer{bhttp::status::request_header_fields_too_large, 11, false, "x", {}, 0s}, "r7"});
 
     std::string out = "left over from the last answer";
-    for (const auto& res : cases) {
-        serialize_response(res, out);
-        EXPECT_EQ(out, beast_bytes(res));
+    for (const auto& [a, id] : rows) {
+        serialize_answer(a, id, out);
+        const auto res = read_back(out);
+        EXPECT_EQ(res.result(), a.status);
+        EXPECT_EQ(res.reason(), bhttp::obsolete_reason(a.status));
+        EXPECT_EQ(res.version(), a.version);
+        EXPECT_EQ(res.keep_alive(), a.keep_alive) << out;
+        EXPECT_EQ(res.body(), a.body);
+        EXPECT_EQ(res[bhttp::field::server], "solarhook");
+        EXPECT_EQ(res[bhttp::field::content_type], "application/json");
+        EXPECT_EQ(res[bhttp::field::cache_control], "no-store");
+        EXPECT_EQ(res[bhttp::field::content_length], std::to_string(a.body.size()));
+        EXPECT_EQ(res["X-Request-Id"], id);
+        EXPECT_EQ(res[bhttp::field::allow], a.allow);
+        EXPECT_EQ(res[bhttp::field::retry_after],
+                  a.retry_after.count() > 0 ? std::to_string(a.retry_after.count()) : "");
     }
 }
 

@@ -67,10 +67,10 @@ class session : public std::enable_shared_from_this<session> {
     void on_header(boost::beast::error_code ec, std::size_t n);
     void do_read_body();
     void on_body(boost::beast::error_code ec, std::size_t n);
-    void on_answer(response res);
+    void on_answer(answer a);
     void on_read_error(boost::beast::error_code ec);
     void reject(const problem& p, bool close);
-    void send(response res, bool close);
+    void send(answer a, bool close);
     void on_write(bool close, boost::beast::error_code ec, std::size_t n);
     void do_close();
     void end_request();

@@ -17,12 +17,12 @@
 #include "solarhook/config/config.hpp"
 #include "solarhook/core/error.hpp"
 #include "solarhook/http/request_guard.hpp"
+#include "solarhook/http/wire.hpp"
 #include "solarhook/ingest/ingest_service.hpp"
 
 namespace solarhook::http {
 
 using request = boost::beast::http::request<boost::beast::http::string_body>;
-using response = boost::beast::http::response<boost::beast::http::string_body>;
 
 enum class route_kind { webhook, healthz, readyz };
 struct route {
@@ -43,13 +43,12 @@ class webhook_endpoint {
     std::optional<problem> precheck(const request_header& h) const;
     // `done` runs once, possibly on another thread (the store's writer), possibly
     // before handle returns. `req` must stay alive until then.
-    void handle(const request& req, std::string_view request_id,
-                std::function<void(response)> done);
-    response error_response(const problem& p, const request_header& h) const;
+    void handle(const request& req, std::string_view request_id, std::function<void(answer)> done);
+    answer error_answer(const problem& p, const request_header& h) const;
 
   private:
-    response json_response(boost::beast::http::status s, std::string body,
-                           const request_header& h) const;
+    answer json_answer(boost::beast::http::status s, std::string body,
+                       const request_header& h) const;
 
     std::string webhook_path_;
     content_type_policy content_type_;

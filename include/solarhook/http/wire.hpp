@@ -1,18 +1,29 @@
-// A response as the bytes sent on the socket: status line, fields in their
-// order, blank line, body. The same bytes Beast's serializer writes for a
-// non-chunked message, made in one pass into a reused buffer, because Beast's
-// buffer-sequence walk cost more instructions per answer than decoding.
+// An answer and its bytes on the socket. Every answer solarhook sends is JSON with
+// the same few header fields, so it is a small value (status, body, keep-alive,
+// the two optional fields) written in one pass into a buffer the connection
+// reuses: building a Beast message field by field and walking Beast's serializer
+// cost more instructions per request than decoding the event.
 #pragma once
 
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/status.hpp>
+#include <chrono>
 #include <string>
+#include <string_view>
 
 namespace solarhook::http {
 
-// Replaces `out`'s contents. The message must carry its Content-Length (its
-// payload prepared); chunked bodies are not written here.
-void serialize_response(const boost::beast::http::response<boost::beast::http::string_body>& res,
-                        std::string& out);
+struct answer {
+    boost::beast::http::status status = boost::beast::http::status::ok;
+    unsigned version = 11;  // the request's: 10 or 11
+    bool keep_alive = true;
+    std::string body;                     // JSON
+    std::string_view allow;               // sent as Allow when not empty (405)
+    std::chrono::seconds retry_after{0};  // sent as Retry-After when > 0 (503)
+};
+
+// Replaces `out` with the status line, Server, Content-Type, Cache-Control,
+// Retry-After and Allow when set, Connection as HTTP/1.0 or 1.1 needs it for
+// keep_alive, Content-Length, X-Request-Id, a blank line, and the body.
+void serialize_answer(const answer& a, std::string_view request_id, std::string& out);
 
 }  // namespace solarhook::http
