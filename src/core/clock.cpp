@@ -1,5 +1,7 @@
 #include "solarhook/core/clock.hpp"
 
+#include <algorithm>
+
 namespace solarhook {
 namespace {
 
@@ -13,6 +15,19 @@ char* put_digits(char* p, long long v, int width) {
 }
 
 }  // namespace
+
+std::int64_t to_unix_ms(clock::time_point tp) {
+    return std::chrono::floor<std::chrono::milliseconds>(tp.time_since_epoch()).count();
+}
+
+clock::time_point from_unix_ms(std::int64_t ms) {
+    using namespace std::chrono;
+    static const std::int64_t lo =
+        ceil<milliseconds>(clock::time_point::min().time_since_epoch()).count();
+    static const std::int64_t hi =
+        floor<milliseconds>(clock::time_point::max().time_since_epoch()).count();
+    return clock::time_point{milliseconds{std::clamp(ms, lo, hi)}};
+}
 
 void append_rfc3339(std::string& out, clock::time_point tp) {
     // Calendar arithmetic from <chrono>, not gmtime_r + fmt: every log line has a

@@ -11,11 +11,11 @@ namespace {
 using namespace std::chrono;
 
 store::millis to_ms(clock::time_point tp) {
-    return duration_cast<milliseconds>(tp.time_since_epoch()).count();
+    return to_unix_ms(tp);
 }
 
 clock::time_point from_ms(store::millis ms) {
-    return clock::time_point{milliseconds{ms}};
+    return from_unix_ms(ms);
 }
 
 }  // namespace

@@ -48,7 +48,7 @@ constexpr std::array<std::string_view, event_store::k_schema_version> k_migratio
 };
 
 clock::time_point to_time_point(millis ms) {
-    return clock::time_point{std::chrono::milliseconds{ms}};
+    return from_unix_ms(ms);
 }
 
 constexpr std::string_view k_columns =

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <limits>
 
 #include "solarhook/core/error.hpp"
 
@@ -38,6 +39,21 @@ TEST(clock, rfc3339_agrees_with_gmtime_across_days_months_and_leap_years) {
     std::string line = "ts=";
     append_rfc3339(line, std::chrono::system_clock::time_point{std::chrono::seconds{951'782'400}});
     EXPECT_EQ(line, "ts=2000-02-29T00:00:00.000000Z");
+}
+
+TEST(clock, unix_ms_round_trips_and_saturates_past_the_clocks_range) {
+    using namespace std::chrono;
+    for (const std::int64_t ms : {std::int64_t{0}, std::int64_t{1'700'000'000'123},
+                                  std::int64_t{-1}, std::int64_t{-86'400'000}}) {
+        EXPECT_EQ(to_unix_ms(from_unix_ms(ms)), ms);
+    }
+    // "Never expires" rows and damaged ones: no overflow (UBSan checks), just the ends.
+    constexpr std::int64_t last = 9'223'372'036'854;  // 2262-04-11, in nanoseconds' range
+    EXPECT_EQ(to_unix_ms(from_unix_ms(last)), last);
+    EXPECT_EQ(to_unix_ms(from_unix_ms(99'999'999'999'999)), last);
+    EXPECT_EQ(to_unix_ms(from_unix_ms(std::numeric_limits<std::int64_t>::max())), last);
+    EXPECT_EQ(to_unix_ms(from_unix_ms(std::numeric_limits<std::int64_t>::min())), -last);
+    EXPECT_EQ(to_unix_ms(clock::time_point{milliseconds{5} + microseconds{999}}), 5);
 }
 
 TEST(clock, manual_clock_moves_only_when_told) {

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 namespace solarhook {
@@ -39,5 +40,10 @@ class manual_clock final : public clock {
 // RFC 3339 UTC with microseconds, e.g. 2026-11-29T22:17:04.123456Z. Years 0-9999.
 std::string format_rfc3339(clock::time_point tp);
 void append_rfc3339(std::string& out, clock::time_point tp);
+
+// Unix milliseconds, as the journal stores times. from_unix_ms saturates at the
+// clock's range (about the years 1678-2262): a stored time may be far past it.
+std::int64_t to_unix_ms(clock::time_point tp);
+clock::time_point from_unix_ms(std::int64_t ms);
 
 }  // namespace solarhook
