@@ -1,17 +1,10 @@
 #include "solarhook/decode/canonical_json.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <nlohmann/json.hpp>
 
 namespace solarhook {
 namespace {
-
-void append_number(std::string& out, auto n) {
-    char buf[24];
-    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
-    out.append(buf, ec == std::errc{} ? end : buf);
-}
 
 // Bytes [at, at + 8) of `key` as a big-endian integer, zero-padded past its end.
 std::uint64_t prefix_word(std::string_view key, std::size_t at) {
@@ -101,10 +94,10 @@ void append_canonical(std::string& out, const simdjson::dom::element& value) {
             append_json_string(out, value.get_string().value_unsafe());
             return;
         case element_type::INT64:
-            append_number(out, value.get_int64().value_unsafe());
+            append_int(out, value.get_int64().value_unsafe());
             return;
         case element_type::UINT64:
-            append_number(out, value.get_uint64().value_unsafe());
+            append_int(out, value.get_uint64().value_unsafe());
             return;
         case element_type::DOUBLE:
             // nlohmann's shortest round-trip form ("1.0", "1e+20"): rare in events, so

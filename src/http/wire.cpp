@@ -1,15 +1,9 @@
 #include "solarhook/http/wire.hpp"
 
-#include <charconv>
+#include "solarhook/core/json_text.hpp"
 
 namespace solarhook::http {
 namespace {
-
-template <typename Int>
-void append_int(std::string& out, Int n) {
-    char buf[24];
-    out.append(buf, std::to_chars(buf, buf + sizeof buf, n).ptr);
-}
 
 void append_field(std::string& out, std::string_view name, std::string_view value) {
     out += name;

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
-#include <charconv>
 #include <iterator>
 #include <mutex>
 #include <vector>
@@ -106,16 +105,6 @@ line_fields& line_fields::str(std::string_view key, std::string_view value) {
     append_json_string(line_, value);
     return *this;
 }
-
-namespace {
-// to_chars into a stack buffer, then one append: fmt through a back_inserter
-// pushed one char at a time, ~480 instructions per number (callgrind).
-template <typename Int>
-void append_int(std::string& out, Int value) {
-    char buf[24];
-    out.append(buf, std::to_chars(buf, buf + sizeof buf, value).ptr);
-}
-}  // namespace
 
 line_fields& line_fields::num(std::string_view key, std::int64_t value) {
     key_(key);

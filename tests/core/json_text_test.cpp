@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace solarhook {
@@ -37,6 +38,17 @@ TEST(json_text, utf8_is_kept_and_broken_utf8_replaced) {
     EXPECT_EQ(ours("a\xFFz"), "\"a\xEF\xBF\xBDz\"");
     EXPECT_EQ(ours(""), "\"\"");
     EXPECT_EQ(ours("tab\there \"q\" \\"), R"("tab\there \"q\" \\")");
+}
+
+TEST(json_text, integers_as_nlohmann_writes_them) {
+    std::string out = "x";
+    append_int(out, std::numeric_limits<std::int64_t>::min());
+    append_int(out, 0);
+    append_int(out, std::numeric_limits<std::uint64_t>::max());
+    append_int(out, -42);
+    append_int(out, 7u);
+    EXPECT_EQ(out, "x" + nlohmann::json(std::numeric_limits<std::int64_t>::min()).dump() + "0" +
+                       nlohmann::json(std::numeric_limits<std::uint64_t>::max()).dump() + "-427");
 }
 
 }  // namespace
