@@ -248,6 +248,25 @@ TEST_F(server_test, expect_100_continue_is_honoured) {
     EXPECT_EQ(refused->status, 413);
 }
 
+TEST_F(server_test, a_request_arriving_in_pieces_is_read_whole) {
+    test::running_service s;
+    const std::string req = raw_post(read_sample("customer_created.json"));
+    const std::size_t header_end = req.find("\r\n\r\n") + 4;
+    raw_connection conn(s.port());
+    // Cut inside the request line, inside the header block, and just past the header
+    // (with three body bytes): the server parses what it has and waits for the rest.
+    std::size_t at = 0;
+    for (const std::size_t cut : {std::size_t{5}, header_end / 2, header_end + 3, req.size()}) {
+        conn.send(req.substr(at, cut - at));
+        at = cut;
+        std::this_thread::sleep_for(20ms);  // pacing the sender, so the pieces arrive apart
+    }
+    const auto r = conn.read_reply();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->json()["events"][0]["result"], "accepted");
+}
+
 TEST_F(server_test, pipelined_requests_are_answered_in_order) {
     test::running_service s;
     raw_connection conn(s.port());
