@@ -398,28 +398,33 @@ TEST_F(server_test, full_queue_answers_503_with_retry_after_and_readyz_turns_503
 }
 
 TEST_F(server_test, fifty_concurrent_identical_deliveries_are_processed_once) {
-    test::running_service s;
-    const auto body = read_sample("customer_status_change.json");
-    std::atomic<int> accepted{0};
-    std::atomic<int> duplicate{0};
-    std::barrier start(50);
-    std::vector<std::thread> threads;
-    for (int i = 0; i < 50; ++i) {
-        threads.emplace_back([&] {
-            start.arrive_and_wait();
-            const auto r = post(s.port(), k_path, body);
-            const auto res = r.json()["events"][0]["result"];
-            ++(res == "accepted" ? accepted : duplicate);
-        });
+    // One io thread (connections share its executor) and four (a strand each).
+    for (const unsigned io_threads : {1u, 4u}) {
+        config c = test::test_config();
+        c.io_threads = io_threads;
+        test::running_service s(c);
+        const auto body = read_sample("customer_status_change.json");
+        std::atomic<int> accepted{0};
+        std::atomic<int> duplicate{0};
+        std::barrier start(50);
+        std::vector<std::thread> threads;
+        for (int i = 0; i < 50; ++i) {
+            threads.emplace_back([&] {
+                start.arrive_and_wait();
+                const auto r = post(s.port(), k_path, body);
+                const auto res = r.json()["events"][0]["result"];
+                ++(res == "accepted" ? accepted : duplicate);
+            });
+        }
+        for (auto& t : threads) {
+            t.join();
+        }
+        EXPECT_EQ(accepted.load(), 1) << io_threads;
+        EXPECT_EQ(duplicate.load(), 49) << io_threads;
+        ASSERT_TRUE(s.recorder->wait_count(1));
+        s.svc->shutdown();  // drain, so a second processing would have happened by now
+        EXPECT_EQ(s.recorder->count(), 1u) << io_threads;
     }
-    for (auto& t : threads) {
-        t.join();
-    }
-    EXPECT_EQ(accepted.load(), 1);
-    EXPECT_EQ(duplicate.load(), 49);
-    ASSERT_TRUE(s.recorder->wait_count(1));
-    s.svc->shutdown();  // drain, so a second processing would have happened by now
-    EXPECT_EQ(s.recorder->count(), 1u);
 }
 
 TEST_F(server_test, request_id_is_echoed_and_logged_with_the_access_line) {
