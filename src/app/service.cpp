@@ -26,9 +26,7 @@ service::service(config cfg, std::vector<std::shared_ptr<handler>> handlers, con
                                : store::durability::normal;
         writer_ = std::make_unique<store::event_store>(
             database_path(), level, cfg_.store.busy_timeout, cfg_.dedup.max_entries);
-        writer_->load_dedup_keys(
-            std::chrono::duration_cast<std::chrono::milliseconds>(clk.now().time_since_epoch())
-                .count());
+        writer_->load_dedup_keys(to_unix_ms(clk.now()));
         committer_ = std::make_unique<store::group_committer>(
             *writer_, store::group_committer::options{cfg_.store.group_commit_max_batch,
                                                       cfg_.store.group_commit_max_wait});

@@ -6,19 +6,8 @@
 #include "solarhook/log/structured.hpp"
 
 namespace solarhook {
-namespace {
 
 using namespace std::chrono;
-
-store::millis to_ms(clock::time_point tp) {
-    return to_unix_ms(tp);
-}
-
-clock::time_point from_ms(store::millis ms) {
-    return from_unix_ms(ms);
-}
-
-}  // namespace
 
 durable_inbox::durable_inbox(store::group_committer& committer,
                              std::unique_ptr<store::event_store> reader, event_queue& queue,
@@ -30,7 +19,7 @@ durable_inbox::~durable_inbox() {
 }
 
 store::millis durable_inbox::now_ms() const {
-    return to_ms(clock_.now());
+    return to_unix_ms(clock_.now());
 }
 
 void durable_inbox::start() {
@@ -98,8 +87,8 @@ void durable_inbox::store(std::vector<inbox_entry> entries, std::string request_
     b->ids.resize(entries.size());
     b->entries = std::move(entries);
 
-    const auto now = to_ms(b->now);
-    const auto expires = to_ms(b->now + opts_.dedup_ttl);
+    const auto now = to_unix_ms(b->now);
+    const auto expires = to_unix_ms(b->now + opts_.dedup_ttl);
     committer_.submit(
         [b, now, expires](store::event_store& s) {
             for (std::size_t i = 0; i < b->rows.size(); ++i) {
@@ -192,7 +181,7 @@ void durable_inbox::on_processed(const queued_event& ev, const std::string* erro
                                         {"attempts", attempts},
                                         {"next_attempt_at", format_rfc3339(next)},
                                         {"error", *error}});
-    committer_.submit([id, attempts, at = to_ms(next), e = *error](
+    committer_.submit([id, attempts, at = to_unix_ms(next), e = *error](
                           store::event_store& s) { s.schedule_retry(id, attempts, at, e); },
                       std::move(settle));
 }
@@ -243,7 +232,7 @@ void durable_inbox::dispatch_due() {
             continue;
         }
         if (!push_claimed(queued_event{std::move(std::get<decoded_event>(decoded)), row.key,
-                                       row.request_id, from_ms(row.received_at), row.id,
+                                       row.request_id, from_unix_ms(row.received_at), row.id,
                                        row.attempts})) {
             break;  // queue full: the rest wait for the next round
         }

@@ -47,10 +47,6 @@ constexpr std::array<std::string_view, event_store::k_schema_version> k_migratio
        CREATE INDEX dedup_log_expiry ON dedup_log(expires_at);)",
 };
 
-clock::time_point to_time_point(millis ms) {
-    return from_unix_ms(ms);
-}
-
 constexpr std::string_view k_columns =
     "id, type, COALESCE(dedup_key,''), raw, typed, received_at, state, attempts, "
     "next_attempt_at, COALESCE(last_error,''), request_id";
@@ -180,7 +176,7 @@ std::optional<std::int64_t> event_store::insert_event(const new_event& e, millis
         load_dedup_keys(now);
     }
     // An expired key is replaced (a new delivery); a live one is left alone (a duplicate).
-    if (keys_->try_mark_until(e.key, to_time_point(now), to_time_point(dedup_expires_at)) ==
+    if (keys_->try_mark_until(e.key, from_unix_ms(now), from_unix_ms(dedup_expires_at)) ==
         mark_result::duplicate) {
         return std::nullopt;
     }
@@ -285,10 +281,10 @@ void event_store::load_dedup_keys(millis now) {
     st.bind(1, now);
     while (st.step()) {
         const auto key = st.text_at(0);
-        const auto expires = to_time_point(st.int_at(1));
-        if (keys_->try_mark_until(key, to_time_point(now), expires) == mark_result::duplicate) {
+        const auto expires = from_unix_ms(st.int_at(1));
+        if (keys_->try_mark_until(key, from_unix_ms(now), expires) == mark_result::duplicate) {
             keys_->unmark(key);
-            keys_->try_mark_until(key, to_time_point(now), expires);
+            keys_->try_mark_until(key, from_unix_ms(now), expires);
         }
     }
 }
