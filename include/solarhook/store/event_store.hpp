@@ -65,7 +65,7 @@ struct store_stats {
 
 class event_store {
   public:
-    static constexpr int k_schema_version = 4;
+    static constexpr int k_schema_version = 5;
 
     // Opens (creating if needed) and migrates. busy_timeout bounds lock waits. At
     // most dedup_max_keys live keys are indexed; past that the earliest to expire
