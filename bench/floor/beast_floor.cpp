@@ -1,9 +1,10 @@
-// The floor of what Boost.Beast costs on this machine: the same listener shape as
-// solarhook's server (one io thread, tcp_stream, a fresh parser per request with
-// body and header limits, keep-alive) but no decoding, dedup, queue, store or
-// logging: it reads each request whole and answers 200 "OK". bench/run measures
-// it beside nginx so that solarhook's distance from nginx splits into what the
-// HTTP library costs and what solarhook's own work costs.
+// The floor of what Boost.Beast and Asio cost on this machine: solarhook's read and
+// write path (one io thread, tcp_stream with a deadline, a fresh parser per request
+// with body and header limits, bytes already in the buffer parsed at once, the
+// answer written as prepared bytes, keep-alive) with no decoding, dedup, queue,
+// store or logging. bench/run measures it beside nginx so that solarhook's distance
+// from nginx splits into what the HTTP library costs and what solarhook's own work
+// costs.
 // Usage: beast_floor PORT
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
@@ -12,6 +13,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -31,26 +33,50 @@ class session : public std::enable_shared_from_this<session> {
         parser_->body_limit(64 * 1024);
         parser_->header_limit(8 * 1024);
         stream_.expires_after(std::chrono::seconds(10));
-        http::async_read(stream_, buffer_, *parser_,
-                         beast::bind_front_handler(&session::on_read, shared_from_this()));
+        parse_or_read();
     }
-    void on_read(beast::error_code ec, std::size_t) {
+    void parse_or_read() {
+        beast::error_code ec;
+        while (!parser_->is_done() && buffer_.size() > 0) {
+            const auto used = parser_->put(buffer_.data(), ec);
+            buffer_.consume(used);
+            if (ec == http::error::need_more) {
+                ec = {};
+                break;
+            }
+            if (ec) {
+                return;  // a malformed request: drop the connection
+            }
+            if (used == 0) {
+                break;
+            }
+        }
+        if (parser_->is_done()) {
+            return answer();
+        }
+        stream_.async_read_some(buffer_.prepare(16 * 1024),
+                                beast::bind_front_handler(&session::on_read, shared_from_this()));
+    }
+    void on_read(beast::error_code ec, std::size_t n) {
         if (ec) {
             return;
         }
-        const auto& req = parser_->get();
-        res_ = {};
-        res_.result(http::status::ok);
-        res_.version(req.version());
-        res_.keep_alive(req.keep_alive());
-        res_.set(http::field::content_type, "text/plain");
-        res_.body() = "OK";
-        res_.prepare_payload();
-        http::async_write(stream_, res_,
+        buffer_.commit(n);
+        parse_or_read();
+    }
+    void answer() {
+        static constexpr std::string_view k_keep_alive =
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nOK";
+        static constexpr std::string_view k_close =
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
+            "Connection: close\r\n\r\nOK";
+        keep_alive_ = parser_->get().keep_alive();
+        const auto bytes = keep_alive_ ? k_keep_alive : k_close;
+        asio::async_write(stream_, asio::buffer(bytes.data(), bytes.size()),
                           beast::bind_front_handler(&session::on_write, shared_from_this()));
     }
     void on_write(beast::error_code ec, std::size_t) {
-        if (ec || !res_.keep_alive()) {
+        if (ec || !keep_alive_) {
             return;
         }
         do_read();
@@ -59,7 +85,7 @@ class session : public std::enable_shared_from_this<session> {
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
-    http::response<http::string_body> res_;
+    bool keep_alive_ = true;
 };
 
 void do_accept(tcp::acceptor& acceptor) {

@@ -65,12 +65,18 @@ std::optional<event_queue::reservation> event_queue::try_reserve(std::size_t n) 
 }
 
 void event_queue::release(std::size_t n) {
+    bool closed = false;
     {
         std::lock_guard lock(mutex_);
         reserved_ -= n;
+        closed = closed_;
     }
-    // A closed queue's consumers wait for outstanding reservations to settle.
-    not_empty_.notify_all();
+    // Only a closed queue's consumers wait for outstanding reservations to settle.
+    // An open queue's consumers wait for items, and a released slot brings none:
+    // waking them here (once per re-delivery) cost two context switches for nothing.
+    if (closed) {
+        not_empty_.notify_all();
+    }
 }
 
 std::optional<queued_event> event_queue::pop() {
@@ -118,6 +124,11 @@ void event_queue::close() {
 std::size_t event_queue::lingering() const {
     std::lock_guard lock(mutex_);
     return lingering_;
+}
+
+std::size_t event_queue::waiting() const {
+    std::lock_guard lock(mutex_);
+    return waiting_;
 }
 
 bool event_queue::closed() const {

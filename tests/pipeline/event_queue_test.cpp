@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -67,6 +69,26 @@ TEST(event_queue, close_waits_for_outstanding_reservations) {
     producer.join();
     ASSERT_TRUE(got);
     EXPECT_EQ(got->key, "late");
+}
+
+TEST(event_queue, a_reservation_dropped_unused_ends_a_closed_queues_wait) {
+    event_queue q(10);
+    auto r = q.try_reserve(1);
+    q.close();
+    std::optional<queued_event> got = ev("not yet");
+    std::atomic<bool> returned{false};
+    std::thread consumer([&] {
+        got = q.pop();
+        returned = true;
+    });
+    ASSERT_TRUE(test::eventually([&] { return q.waiting() == 1; }));
+    r.reset();  // the slot comes back unused: nothing more can arrive
+    EXPECT_TRUE(test::eventually([&] { return returned.load(); }, std::chrono::seconds(5)));
+    if (!returned) {
+        q.close();  // wakes it, so that the failure does not hang the suite
+    }
+    consumer.join();
+    EXPECT_FALSE(got);
 }
 
 void fill(event_queue& q, int n) {

@@ -64,6 +64,8 @@ class event_queue {
     bool closed() const;
     // Consumers inside pop_batch's linger right now.
     std::size_t lingering() const;
+    // Consumers blocked waiting for an event right now.
+    std::size_t waiting() const;
     std::size_t size() const;
     std::size_t capacity() const noexcept { return capacity_; }
     // True when a single-slot reservation would be refused right now.
