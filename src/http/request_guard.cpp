@@ -79,15 +79,14 @@ std::optional<problem> check_framing(const request_header& h) {
 }
 
 bool is_json_media_type(std::string_view content_type) noexcept {
-    std::string type(trim(content_type.substr(0, content_type.find(';'))));
-    std::transform(type.begin(), type.end(), type.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (type == "application/json") {
+    // Compared in place: a lower-cased copy was an allocation on every request.
+    const auto type = trim(content_type.substr(0, content_type.find(';')));
+    if (boost::beast::iequals(type, "application/json")) {
         return true;
     }
     const auto slash = type.find('/');
-    return slash != std::string::npos && slash > 0 && type.size() > 5 &&
-           type.compare(type.size() - 5, 5, "+json") == 0 && slash < type.size() - 5;
+    return slash != std::string_view::npos && slash > 0 && type.size() > 5 &&
+           boost::beast::iequals(type.substr(type.size() - 5), "+json") && slash < type.size() - 5;
 }
 
 }  // namespace solarhook::http

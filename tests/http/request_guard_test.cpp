@@ -48,6 +48,8 @@ TEST(request_guard, json_media_types) {
     EXPECT_TRUE(is_json_media_type("application/json"));
     EXPECT_TRUE(is_json_media_type("Application/JSON; charset=utf-8"));
     EXPECT_TRUE(is_json_media_type("application/vnd.solarproof+json"));
+    EXPECT_TRUE(is_json_media_type("Application/Vnd.SolarProof+JSON ; charset=utf-8"));
+    EXPECT_TRUE(is_json_media_type("  application/json  "));
     EXPECT_FALSE(is_json_media_type(""));
     EXPECT_FALSE(is_json_media_type("application/x-www-form-urlencoded"));
     EXPECT_FALSE(is_json_media_type("text/plain"));
