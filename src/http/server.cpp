@@ -49,6 +49,8 @@ void server::start() {
     check("cannot bind");
     acceptor_.listen(net::socket_base::max_listen_connections, ec);
     check("cannot listen on");
+    acceptor_.non_blocking(true, ec);  // the accept burst in on_accept must not block
+    check("cannot make non-blocking");
     port_ = acceptor_.local_endpoint().port();
 
     do_accept();
@@ -58,13 +60,16 @@ void server::start() {
     }
 }
 
-void server::do_accept() {
+net::any_io_executor server::session_executor() {
     // With one io thread, handlers already run one at a time in order; a strand
     // per connection would only add a lock and a reference count per operation.
     // Answers from other threads still arrive through dispatch onto this executor.
-    auto executor = cfg_.io_threads == 1 ? net::any_io_executor(ioc_.get_executor())
-                                         : net::any_io_executor(net::make_strand(ioc_));
-    acceptor_.async_accept(executor, beast::bind_front_handler(&server::on_accept, this));
+    return cfg_.io_threads == 1 ? net::any_io_executor(ioc_.get_executor())
+                                : net::any_io_executor(net::make_strand(ioc_));
+}
+
+void server::do_accept() {
+    acceptor_.async_accept(session_executor(), beast::bind_front_handler(&server::on_accept, this));
 }
 
 void server::on_accept(boost::beast::error_code ec, tcp::socket socket) {
@@ -82,9 +87,16 @@ void server::on_accept(boost::beast::error_code ec, tcp::socket socket) {
         });
         return;
     }
+    start_session(std::move(socket));
+    accept_waiting(
+        acceptor_, k_accept_burst, [this] { return tcp::socket(session_executor()); },
+        [this](tcp::socket more) { start_session(std::move(more)); });
+    do_accept();
+}
+
+void server::start_session(tcp::socket socket) {
     const bool over = ++state_->connections > cfg_.limits.max_connections;
     std::make_shared<session>(std::move(socket), state_, over)->run();
-    do_accept();
 }
 
 void server::begin_drain() {

@@ -32,6 +32,29 @@ class server_test : public ::testing::Test {
     test::log_capture logs;
 };
 
+TEST(accept_waiting, takes_the_waiting_connections_up_to_its_bound_and_never_blocks) {
+    namespace net = boost::asio;
+    using tcp = net::ip::tcp;
+    net::io_context ioc;
+    tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), 0});
+    acceptor.non_blocking(true);
+    std::vector<tcp::socket> clients;
+    for (int i = 0; i < 5; ++i) {
+        clients.emplace_back(ioc);
+        clients.back().connect(acceptor.local_endpoint());  // the kernel completes it
+    }
+    std::vector<tcp::socket> taken;
+    const auto make = [&] { return tcp::socket(ioc); };
+    const auto take = [&](tcp::socket s) { taken.push_back(std::move(s)); };
+    EXPECT_EQ(http::accept_waiting(acceptor, 3, make, take), 3u);   // the bound
+    EXPECT_EQ(http::accept_waiting(acceptor, 64, make, take), 2u);  // the rest
+    EXPECT_EQ(http::accept_waiting(acceptor, 64, make, take), 0u);  // none: returns at once
+    ASSERT_EQ(taken.size(), 5u);
+    for (const auto& s : taken) {
+        EXPECT_TRUE(s.is_open());
+    }
+}
+
 TEST_F(server_test, all_reference_samples_are_accepted_with_their_type_then_duplicate) {
     test::running_service s;
     const std::vector<std::pair<std::string, std::string>> samples{

@@ -19,6 +19,26 @@
 
 namespace solarhook::http {
 
+// Accepts, without blocking, up to `max` connections already waiting on a
+// non-blocking acceptor, handing each to `take(socket)`; returns how many. The
+// listener calls it after each accept completes: one accept per turn of the
+// event loop left a burst of reconnecting clients waiting hundreds of ms.
+template <class MakeSocket, class Take>
+std::size_t accept_waiting(boost::asio::ip::tcp::acceptor& acceptor, std::size_t max,
+                           MakeSocket make_socket, Take take) {
+    std::size_t n = 0;
+    for (; n < max; ++n) {
+        boost::system::error_code ec;
+        auto socket = make_socket();
+        acceptor.accept(socket, ec);
+        if (ec) {
+            break;  // would_block: none waiting; anything else the async accept reports
+        }
+        take(std::move(socket));
+    }
+    return n;
+}
+
 class server {
   public:
     server(const config& cfg, webhook_endpoint& endpoint);
@@ -39,6 +59,10 @@ class server {
   private:
     void do_accept();
     void on_accept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
+    void start_session(boost::asio::ip::tcp::socket socket);
+    boost::asio::any_io_executor session_executor();
+    // Most connections accepted at once after an accept completes.
+    static constexpr std::size_t k_accept_burst = 64;
 
     const config& cfg_;
     boost::asio::io_context ioc_;
