@@ -15,6 +15,8 @@
 #include <optional>
 #include <string_view>
 
+#include "solarhook/http/buffered_parse.hpp"
+
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -37,22 +39,11 @@ class session : public std::enable_shared_from_this<session> {
     }
     void parse_or_read() {
         beast::error_code ec;
-        while (!parser_->is_done() && buffer_.size() > 0) {
-            const auto used = parser_->put(buffer_.data(), ec);
-            buffer_.consume(used);
-            if (ec == http::error::need_more) {
-                ec = {};
-                break;
-            }
-            if (ec) {
-                return;  // a malformed request: drop the connection
-            }
-            if (used == 0) {
-                break;
-            }
-        }
-        if (parser_->is_done()) {
+        if (solarhook::http::parse_buffered(*parser_, buffer_, true, ec)) {
             return answer();
+        }
+        if (ec) {
+            return;  // a malformed request: drop the connection
         }
         stream_.async_read_some(buffer_.prepare(16 * 1024),
                                 beast::bind_front_handler(&session::on_read, shared_from_this()));

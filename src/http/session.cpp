@@ -161,31 +161,11 @@ void session::do_read_header() {
     request_id_.clear();
     method_ = target_ = "-";
     beast::error_code ec;
-    if (parse_buffered(false, ec) || ec) {
+    if (parse_buffered(*parser_, buffer_, false, ec) || ec) {
         return on_header(ec, 0);
     }
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              beast::bind_front_handler(&session::on_header, shared_from_this()));
-}
-
-bool session::parse_buffered(bool whole, beast::error_code& ec) {
-    for (;;) {
-        if (whole ? parser_->is_done() : parser_->is_header_done()) {
-            return true;
-        }
-        if (buffer_.size() == 0) {
-            return false;
-        }
-        const auto used = parser_->put(buffer_.data(), ec);
-        buffer_.consume(used);
-        if (ec == bhttp::error::need_more) {
-            ec = {};
-            return false;
-        }
-        if (ec || used == 0) {
-            return false;
-        }
-    }
 }
 
 void session::on_header(beast::error_code ec, std::size_t) {
@@ -223,7 +203,7 @@ void session::on_header(beast::error_code ec, std::size_t) {
 
 void session::do_read_body() {
     beast::error_code ec;
-    if (parse_buffered(true, ec) || ec) {
+    if (parse_buffered(*parser_, buffer_, true, ec) || ec) {
         return on_body(ec, 0);
     }
     bhttp::async_read(stream_, buffer_, *parser_,

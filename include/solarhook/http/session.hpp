@@ -20,6 +20,7 @@
 #include <unordered_map>
 
 #include "solarhook/config/config.hpp"
+#include "solarhook/http/buffered_parse.hpp"
 #include "solarhook/http/webhook_endpoint.hpp"
 
 namespace solarhook::http {
@@ -64,11 +65,6 @@ class session : public std::enable_shared_from_this<session> {
     void do_read();
     void on_first_bytes(boost::beast::error_code ec, std::size_t n);
     void do_read_header();
-    // Parses what is already buffered, up to the end of the header (or of the whole
-    // message). The usual request arrives in one read, and Beast's async reads would
-    // each complete through the scheduler for nothing. False: more bytes are needed,
-    // or the parse failed (then `ec` says why).
-    bool parse_buffered(bool whole, boost::beast::error_code& ec);
     void on_header(boost::beast::error_code ec, std::size_t n);
     void do_read_body();
     void on_body(boost::beast::error_code ec, std::size_t n);
