@@ -4,12 +4,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <barrier>
 #include <cctype>
-#include <thread>
-#include <vector>
 
 #include "solarhook/dedup/dedup_key.hpp"
+#include "support/together.hpp"
 
 namespace solarhook {
 namespace {
@@ -95,19 +93,11 @@ TEST(memory_dedup_store, concurrent_identical_marks_succeed_exactly_once) {
     for (int round = 0; round < 20; ++round) {
         const std::string key = "same-" + std::to_string(round);
         std::atomic<int> marked{0};
-        std::barrier start(50);
-        std::vector<std::thread> threads;
-        for (int i = 0; i < 50; ++i) {
-            threads.emplace_back([&] {
-                start.arrive_and_wait();
-                if (s.try_mark(key) == mark_result::marked) {
-                    ++marked;
-                }
-            });
-        }
-        for (auto& t : threads) {
-            t.join();
-        }
+        test::run_together(50, [&] {
+            if (s.try_mark(key) == mark_result::marked) {
+                ++marked;
+            }
+        });
         EXPECT_EQ(marked.load(), 1) << key;
     }
 }

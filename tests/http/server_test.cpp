@@ -4,13 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <barrier>
 #include <random>
 #include <thread>
 
 #include "support/http_client.hpp"
 #include "support/log_capture.hpp"
 #include "support/test_service.hpp"
+#include "support/together.hpp"
 
 namespace solarhook {
 namespace {
@@ -429,19 +429,11 @@ TEST_F(server_test, fifty_concurrent_identical_deliveries_are_processed_once) {
         const auto body = read_sample("customer_status_change.json");
         std::atomic<int> accepted{0};
         std::atomic<int> duplicate{0};
-        std::barrier start(50);
-        std::vector<std::thread> threads;
-        for (int i = 0; i < 50; ++i) {
-            threads.emplace_back([&] {
-                start.arrive_and_wait();
-                const auto r = post(s.port(), k_path, body);
-                const auto res = r.json()["events"][0]["result"];
-                ++(res == "accepted" ? accepted : duplicate);
-            });
-        }
-        for (auto& t : threads) {
-            t.join();
-        }
+        test::run_together(50, [&] {
+            const auto r = post(s.port(), k_path, body);
+            const auto res = r.json()["events"][0]["result"];
+            ++(res == "accepted" ? accepted : duplicate);
+        });
         EXPECT_EQ(accepted.load(), 1) << io_threads;
         EXPECT_EQ(duplicate.load(), 49) << io_threads;
         ASSERT_TRUE(s.recorder->wait_count(1));

@@ -2,12 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include <barrier>
-#include <thread>
-
 #include "solarhook/dedup/memory_dedup_store.hpp"
 #include "solarhook/inbox/memory_inbox.hpp"
 #include "support/test_service.hpp"
+#include "support/together.hpp"
 
 namespace solarhook {
 namespace {
@@ -127,18 +125,10 @@ TEST(ingest_service, fifty_concurrent_identical_deliveries_enqueue_once) {
     fixture f;
     std::atomic<int> accepted{0};
     std::atomic<int> duplicate{0};
-    std::barrier start(50);
-    std::vector<std::thread> threads;
-    for (int i = 0; i < 50; ++i) {
-        threads.emplace_back([&] {
-            start.arrive_and_wait();
-            auto r = std::get<std::vector<ingested_event>>(f.send(k_draft));
-            ++(r[0].result == ingest_result::accepted ? accepted : duplicate);
-        });
-    }
-    for (auto& t : threads) {
-        t.join();
-    }
+    test::run_together(50, [&] {
+        auto r = std::get<std::vector<ingested_event>>(f.send(k_draft));
+        ++(r[0].result == ingest_result::accepted ? accepted : duplicate);
+    });
     EXPECT_EQ(accepted.load(), 1);
     EXPECT_EQ(duplicate.load(), 49);
     EXPECT_EQ(f.queue.size(), 1u);
