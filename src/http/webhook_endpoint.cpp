@@ -91,7 +91,14 @@ std::optional<problem> webhook_endpoint::precheck(const request_header& h) const
 std::string accepted_body(const std::vector<ingested_event>& events) {
     // Written by hand, keys in the order nlohmann would sort them, because building
     // the json value cost more than the rest of the answer (callgrind).
-    std::string body = R"({"events":[)";
+    // Sized once: growing it as it was written cost two or three allocations.
+    std::size_t size = 64;
+    for (const auto& e : events) {
+        size += e.key.size() + e.type.size() + 48;
+    }
+    std::string body;
+    body.reserve(size);
+    body += R"({"events":[)";
     for (std::size_t i = 0; i < events.size(); ++i) {
         body += i == 0 ? R"({"key":)" : R"(,{"key":)";
         append_json_string(body, events[i].key);

@@ -22,10 +22,11 @@ void memory_inbox::store(std::vector<inbox_entry> entries, std::string request_i
             continue;
         }
         results.push_back(store_result::stored);
+        queued_event q{std::move(e.event), std::move(e.key), request_id, now};
         try {
-            slots->push(queued_event{std::move(e.event), e.key, request_id, now});
+            slots->push(std::move(q));  // moves from `q` only once it has succeeded
         } catch (...) {
-            dedup_.unmark(e.key);  // never leave a mark for an event not enqueued
+            dedup_.unmark(q.key);  // never leave a mark for an event not enqueued
             throw;
         }
     }

@@ -21,9 +21,9 @@ fd_sink::~fd_sink() {
 }
 
 void fd_sink::sink_it_(const spdlog::details::log_msg& msg) {
-    spdlog::memory_buf_t formatted;
-    formatter_->format(msg, formatted);
-    buffer_.append(formatted.data(), formatted.size());
+    formatted_.clear();
+    formatter_->format(msg, formatted_);
+    buffer_.append(formatted_.data(), formatted_.size());
     if (buffer_.size() >= limit_) {
         write_all_();
     }

@@ -130,6 +130,26 @@ line_fields& line_fields::json_text(std::string_view key, std::string_view text)
     return *this;
 }
 
+namespace {
+thread_local std::string t_line;
+thread_local bool t_line_taken = false;
+constexpr std::size_t k_line_keep_bytes = 64 * 1024;
+}  // namespace
+
+line_lease::line_lease() : line_(t_line_taken ? &own_ : &t_line), took_(!t_line_taken) {
+    t_line_taken = true;
+    line_->clear();
+}
+
+line_lease::~line_lease() {
+    if (took_) {
+        if (t_line.capacity() > k_line_keep_bytes) {
+            std::string().swap(t_line);
+        }
+        t_line_taken = false;
+    }
+}
+
 void begin_line(std::string& line, log_format fmt, clock::time_point ts, level lvl,
                 std::string_view msg) {
     line.reserve(512);

@@ -18,14 +18,14 @@ event_queue::reservation::~reservation() {
     }
 }
 
-void event_queue::reservation::push(queued_event ev) {
+void event_queue::reservation::push(queued_event&& ev) {
     if (slots_ == 0) {
         throw std::logic_error("event_queue: push without a reserved slot");
     }
     bool wake = false;
     {
         std::lock_guard lock(queue_->mutex_);
-        queue_->items_.push_back(std::move(ev));
+        queue_->push_locked(std::move(ev));
         --queue_->reserved_;
         wake = queue_->claim_wake_locked();
     }
@@ -33,6 +33,32 @@ void event_queue::reservation::push(queued_event ev) {
     if (wake) {
         queue_->not_empty_.notify_one();
     }
+}
+
+void event_queue::grow_locked(std::size_t n) {
+    if (n <= ring_.size()) {
+        return;
+    }
+    const std::size_t size = std::min(capacity_, std::max({n, ring_.size() * 2, std::size_t{16}}));
+    std::vector<queued_event> bigger(size);
+    for (std::size_t i = 0; i < count_; ++i) {
+        bigger[i] = std::move(ring_[(head_ + i) % ring_.size()]);
+    }
+    ring_.swap(bigger);
+    head_ = 0;
+}
+
+void event_queue::push_locked(queued_event&& ev) noexcept {
+    // A reservation made room for it (grow_locked), so the slot exists.
+    ring_[(head_ + count_) % ring_.size()] = std::move(ev);
+    ++count_;
+}
+
+queued_event event_queue::pop_locked() noexcept {
+    queued_event ev = std::move(ring_[head_]);
+    head_ = (head_ + 1) % ring_.size();
+    --count_;
+    return ev;
 }
 
 bool event_queue::claim_wake_locked() {
@@ -45,7 +71,7 @@ bool event_queue::claim_wake_locked() {
 
 void event_queue::wait_locked(std::unique_lock<std::mutex>& lock) {
     ++waiting_;
-    while (items_.empty() && !(closed_ && reserved_ == 0)) {
+    while (count_ == 0 && !(closed_ && reserved_ == 0)) {
         not_empty_.wait(lock);
     }
     --waiting_;
@@ -56,10 +82,11 @@ void event_queue::wait_locked(std::unique_lock<std::mutex>& lock) {
 
 std::optional<event_queue::reservation> event_queue::try_reserve(std::size_t n) {
     std::lock_guard lock(mutex_);
-    if (closed_ || items_.size() + reserved_ + n > capacity_) {
+    if (closed_ || count_ + reserved_ + n > capacity_) {
         ++refused_;
         return std::nullopt;
     }
+    grow_locked(count_ + reserved_ + n);
     reserved_ += n;
     return reservation(this, n);
 }
@@ -92,21 +119,20 @@ std::vector<queued_event> event_queue::pop_batch(std::size_t max, std::size_t sh
     std::vector<queued_event> out;
     std::unique_lock lock(mutex_);
     wait_locked(lock);
-    if (linger.count() > 0 && items_.size() < max && !closed_) {
+    if (linger.count() > 0 && count_ < max && !closed_) {
         // Nobody wakes a lingering consumer but close(): it sleeps out `linger`.
         ++lingering_;
         not_empty_.wait_for(lock, linger, [this] { return closed_; });
         --lingering_;
     }
-    const std::size_t fair = items_.size() / std::max<std::size_t>(1, share);
-    const std::size_t n = std::min(items_.size(), std::clamp<std::size_t>(fair, 1, max));
+    const std::size_t fair = count_ / std::max<std::size_t>(1, share);
+    const std::size_t n = std::min(count_, std::clamp<std::size_t>(fair, 1, max));
     out.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
-        out.push_back(std::move(items_.front()));
-        items_.pop_front();
+        out.push_back(pop_locked());
     }
     // What this consumer left behind is for a sleeping one.
-    if (!items_.empty() && claim_wake_locked()) {
+    if (count_ > 0 && claim_wake_locked()) {
         lock.unlock();
         not_empty_.notify_one();
     }
@@ -138,12 +164,12 @@ bool event_queue::closed() const {
 
 std::size_t event_queue::size() const {
     std::lock_guard lock(mutex_);
-    return items_.size();
+    return count_;
 }
 
 bool event_queue::full() const {
     std::lock_guard lock(mutex_);
-    return items_.size() + reserved_ >= capacity_;
+    return count_ + reserved_ >= capacity_;
 }
 
 std::uint64_t event_queue::refused() const {

@@ -19,6 +19,23 @@ TEST(dedup_key, sha256_matches_the_standard_vector) {
               "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+TEST(dedup_key, hashing_in_parts_equals_hashing_the_joined_text) {
+    EXPECT_EQ(sha256_hex({"a", "", "bc"}), sha256_hex("abc"));
+    EXPECT_EQ(sha256({}), sha256(""));
+}
+
+TEST(dedup_key, the_content_key_is_the_hash_of_type_newline_canonical_json) {
+    // Keys already stored must keep matching re-deliveries after an upgrade, so the
+    // key's material is fixed: the type label, a newline, the canonical JSON.
+    key_policy policy;
+    std::vector<std::string> warnings;
+    const auto ev = decode_one(R"({"pkcustomerquotationid":1,"fkuserid":2,"quotenickname":"x"})");
+    EXPECT_EQ(event_key(ev, policy, std::nullopt, 0, 1, warnings),
+              sha256_hex(ev.type_label + "\n" + ev.canonical));
+    EXPECT_EQ(event_key(ev, policy, std::nullopt, 0, 1, warnings),
+              "edde44af931eecbb6bffc5dab453c84f2b7edbb1a32a8c7d36459fc70eeacbc7");
+}
+
 TEST(dedup_key, canonical_json_sorts_keys_and_drops_whitespace) {
     // Nested objects are sorted too: the key hashes the decoder's canonical text.
     EXPECT_EQ(decode_one(R"({ "b" : 1, "a" : [ 1, {"d":null, "c":"x"} ] })").canonical,

@@ -41,6 +41,30 @@ TEST(structured_log, text_format_is_key_value) {
     EXPECT_EQ(line, "2023-11-14T22:13:20.000000Z error handler failed n=3");
 }
 
+TEST(line_lease, reuses_the_threads_buffer_and_gives_a_nested_line_its_own) {
+    const char* kept = nullptr;
+    {
+        log::line_lease outer;
+        outer.line() = "first line, long enough to be on the heap: 0123456789";
+        kept = outer.line().data();
+        log::line_lease inner;  // e.g. a log call made while filling a line
+        EXPECT_NE(&inner.line(), &outer.line());
+        EXPECT_TRUE(inner.line().empty());
+    }
+    log::line_lease next;
+    EXPECT_TRUE(next.line().empty());
+    EXPECT_EQ(next.line().data(), kept) << "the buffer (and its capacity) was not kept";
+}
+
+TEST(line_lease, does_not_keep_a_buffer_grown_past_64_kib) {
+    {
+        log::line_lease big;
+        big.line().assign(100 * 1024, 'x');
+    }
+    log::line_lease next;
+    EXPECT_LT(next.line().capacity(), 64u * 1024);
+}
+
 TEST(line_fields, escape_what_needs_it_and_match_render_line) {
     const std::string evil = std::string("a\"b\\c\n\x01") + "\xff";
     for (auto fmt : {log_format::json, log_format::text}) {

@@ -98,6 +98,44 @@ void fill(event_queue& q, int n) {
         r->push(ev("e" + std::to_string(i)));
 }
 
+TEST(event_queue, stays_fifo_while_its_ring_wraps_around_and_grows) {
+    // The ring starts at 16 slots. Pushing 10 and taking 8 moves its head to 8;
+    // pushing 12 then wraps past the end; pushing 20 with those 12 still held
+    // grows it while wrapped, and the 40 grow it again.
+    event_queue q(1000);
+    int next_in = 0;
+    int next_out = 0;
+    for (const auto& [in, out] : {std::pair{10, 8}, {12, 2}, {20, 25}, {5, 3}, {40, 30}}) {
+        auto r = q.try_reserve(static_cast<std::size_t>(in));
+        ASSERT_TRUE(r);
+        for (int i = 0; i < in; ++i) {
+            r->push(ev(std::to_string(next_in++)));
+        }
+        for (int i = 0; i < out; ++i) {
+            auto e = q.pop();
+            ASSERT_TRUE(e);
+            EXPECT_EQ(e->key, std::to_string(next_out++));
+        }
+    }
+    EXPECT_EQ(q.size(), 19u);
+    for (auto& e : q.pop_batch(100, 1)) {
+        EXPECT_EQ(e.key, std::to_string(next_out++));
+    }
+    EXPECT_EQ(next_out, next_in);
+}
+
+TEST(event_queue, a_push_that_fails_leaves_the_event_with_the_caller) {
+    event_queue q(2);
+    auto r = q.try_reserve(1);
+    ASSERT_TRUE(r);
+    auto a = ev("a-key-long-enough-for-the-heap-000000000000");
+    r->push(std::move(a));
+    auto b = ev("b-key-long-enough-for-the-heap-000000000000");
+    EXPECT_THROW(r->push(std::move(b)), std::logic_error);  // no slot left
+    EXPECT_EQ(b.key, "b-key-long-enough-for-the-heap-000000000000");
+    EXPECT_EQ(q.size(), 1u);
+}
+
 TEST(event_queue, pop_batch_takes_a_fair_share_at_most_max_and_at_least_one) {
     event_queue q(1000);
     fill(q, 200);

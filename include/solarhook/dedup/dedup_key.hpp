@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -22,7 +23,10 @@ struct key_policy {
 };
 
 std::array<std::uint8_t, 32> sha256(std::string_view data);
+// The digest of the parts one after another, as if joined first (without joining).
+std::array<std::uint8_t, 32> sha256(std::initializer_list<std::string_view> parts);
 std::string sha256_hex(std::string_view data);
+std::string sha256_hex(std::initializer_list<std::string_view> parts);
 
 // Substitutes {field} with the member of the JSON object `object_json` (strings
 // verbatim, others as canonical JSON). nullopt when a referenced field is absent

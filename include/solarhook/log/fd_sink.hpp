@@ -28,6 +28,9 @@ class fd_sink final : public spdlog::sinks::base_sink<std::mutex> {
     int fd_;
     std::size_t limit_;
     std::string buffer_;
+    // Reused for every line: a line longer than the format buffer's inline 250
+    // bytes would otherwise cost an allocation each time.
+    spdlog::memory_buf_t formatted_;
 };
 
 }  // namespace solarhook::log

@@ -42,6 +42,24 @@ class line_fields {
     log_format fmt_;
 };
 
+// The calling thread's line buffer, empty, kept between lines: a fresh string per
+// line cost an allocation per request. A line begun while another is being
+// written on the same thread gets a buffer of its own; a buffer grown past 64 KiB
+// is given back rather than kept.
+class line_lease {
+  public:
+    line_lease();
+    ~line_lease();
+    line_lease(const line_lease&) = delete;
+    line_lease& operator=(const line_lease&) = delete;
+    std::string& line() noexcept { return *line_; }
+
+  private:
+    std::string own_;
+    std::string* line_;
+    bool took_;
+};
+
 // Pure rendering, unit-tested directly: begin_line, fields, end_line.
 void begin_line(std::string& line, log_format fmt, clock::time_point ts, level lvl,
                 std::string_view msg);
@@ -72,7 +90,8 @@ class structured_logger {
             return;
         }
         try {
-            std::string line;
+            line_lease lease;
+            std::string& line = lease.line();
             begin_line(line, fmt_, std::chrono::system_clock::now(), lvl, msg);
             line_fields f(line, fmt_);
             fill(f);

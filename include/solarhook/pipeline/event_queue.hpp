@@ -1,6 +1,7 @@
 // Bounded MPMC queue of accepted events between the request path and workers.
 // Overflow policy: producers never block. They first reserve slots (refused when
-// full, counted), then push into a reserved slot, which cannot fail; so a request
+// full, counted; room is allocated here), then push into a reserved slot, which
+// cannot fail and does not allocate; so a request
 // can reserve, check dedup, and enqueue without ever half-accepting. Unused slots
 // return on the reservation's destruction. close() ends the queue for producers;
 // consumers drain what is left.
@@ -9,7 +10,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -38,7 +38,8 @@ class event_queue {
         reservation(reservation&& other) noexcept;
         reservation& operator=(reservation&&) = delete;
         ~reservation();
-        void push(queued_event ev);  // consumes one reserved slot
+        // Consumes one reserved slot. `ev` is moved from only if this succeeds.
+        void push(queued_event&& ev);
         std::size_t remaining() const noexcept { return slots_; }
 
       private:
@@ -74,6 +75,10 @@ class event_queue {
 
   private:
     void release(std::size_t n);
+    // Makes room for `n` items in the ring (growing it, never past capacity_).
+    void grow_locked(std::size_t n);
+    void push_locked(queued_event&& ev) noexcept;
+    queued_event pop_locked() noexcept;
     // Producers wake a consumer only when one sleeps with no wake-up already on
     // its way: under load that is one futex call per burst, not one per event.
     bool claim_wake_locked();
@@ -82,7 +87,11 @@ class event_queue {
     const std::size_t capacity_;
     mutable std::mutex mutex_;
     std::condition_variable not_empty_;
-    std::deque<queued_event> items_;
+    // A ring that grows to the most events ever held at once and stays: a deque
+    // allocated and freed one node per event (736 bytes each).
+    std::vector<queued_event> ring_;
+    std::size_t head_ = 0;   // the oldest item
+    std::size_t count_ = 0;  // items in the ring
     std::size_t reserved_ = 0;
     bool closed_ = false;
     std::size_t waiting_ = 0;
