@@ -214,19 +214,20 @@ std::optional<std::int64_t> event_store::insert_event(const new_event& e, millis
         return std::nullopt;
     }
     txn_marks_.push_back(e.key);
+    // bind_ref: `e` outlives both run() calls below.
     db_.cached("INSERT INTO dedup_log(key, expires_at) VALUES(?1, ?2)")
-        .bind(1, e.key)
+        .bind_ref(1, e.key)
         .bind(2, dedup_expires_at)
         .run();
     auto& ins = db_.cached(
         "INSERT INTO events(type, dedup_key, raw, typed, received_at, state, attempts, "
         "next_attempt_at, request_id, last_error) VALUES(?1, ?2, ?3, ?4, ?5, ?7, 0, ?5, ?6, ?8)");
-    ins.bind(1, e.type).bind(2, e.key).bind(3, e.raw).bind(4, e.typed).bind(5, now);
-    ins.bind(6, e.request_id).bind(7, state_name(initial));
+    ins.bind_ref(1, e.type).bind_ref(2, e.key).bind_ref(3, e.raw).bind_ref(4, e.typed);
+    ins.bind(5, now).bind_ref(6, e.request_id).bind_ref(7, state_name(initial));
     if (reason.empty()) {
         ins.bind_null(8);
     } else {
-        ins.bind(8, reason);
+        ins.bind_ref(8, reason);
     }
     ins.run();
     return db_.last_insert_rowid();

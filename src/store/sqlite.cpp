@@ -53,7 +53,7 @@ statement database::prepare(std::string_view sql) {
 }
 
 statement& database::cached(std::string_view sql) {
-    auto it = cache_.find(std::string(sql));
+    auto it = cache_.find(sql);
     if (it == cache_.end()) {
         it = cache_.emplace(std::string(sql), std::make_unique<statement>(*this, sql)).first;
     }
@@ -81,8 +81,15 @@ statement& statement::bind(int i, std::int64_t v) {
 }
 
 statement& statement::bind(int i, std::string_view v) {
-    if (const int rc =
-            sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    return bind_text_(i, v, SQLITE_TRANSIENT);
+}
+
+statement& statement::bind_ref(int i, std::string_view v) {
+    return bind_text_(i, v, SQLITE_STATIC);
+}
+
+statement& statement::bind_text_(int i, std::string_view v, sqlite3_destructor_type how) {
+    if (const int rc = sqlite3_bind_text64(stmt_, i, v.data(), v.size(), how, SQLITE_UTF8);
         rc != SQLITE_OK) {
         db_->fail(rc, "bind");
     }

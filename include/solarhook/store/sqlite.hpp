@@ -47,7 +47,15 @@ class database {
 
   private:
     sqlite3* db_ = nullptr;
-    std::unordered_map<std::string, std::unique_ptr<statement>> cache_;
+    // Looked up by string_view: building a std::string of the SQL for each lookup
+    // was an allocation per statement run.
+    struct sql_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+    std::unordered_map<std::string, std::unique_ptr<statement>, sql_hash, std::equal_to<>> cache_;
 };
 
 class statement {
@@ -60,6 +68,10 @@ class statement {
 
     statement& bind(int i, std::int64_t v);
     statement& bind(int i, std::string_view v);
+    // Binds the text without copying it (SQLITE_STATIC), so it must stay alive and
+    // unchanged until run() returns or the statement is reset. For the per-event
+    // inserts, where copying every bound string was a twentieth of the writer's work.
+    statement& bind_ref(int i, std::string_view v);
     statement& bind_null(int i);
     // true: a row is available; false: done.
     bool step();
@@ -72,6 +84,7 @@ class statement {
     bool null_at(int col) const;
 
   private:
+    statement& bind_text_(int i, std::string_view v, sqlite3_destructor_type how);
     database* db_;
     sqlite3_stmt* stmt_;
 };
