@@ -29,7 +29,7 @@ service::service(config cfg, std::vector<std::shared_ptr<handler>> handlers, con
         writer_->load_dedup_keys(to_unix_ms(clk.now()));
         committer_ = std::make_unique<store::group_committer>(
             *writer_, store::group_committer::options{cfg_.store.group_commit_max_batch,
-                                                      cfg_.store.group_commit_max_wait});
+                                                      group_commit_wait(cfg_.store)});
         durable_inbox::options opts;
         opts.dedup_ttl = cfg_.dedup.ttl;
         opts.retry = retry_policy{cfg_.retry.initial, cfg_.retry.max_delay, cfg_.retry.max_attempts,

@@ -331,6 +331,13 @@ config load_config_file(const std::string& path) {
     return apply_config_json(config{}, j);
 }
 
+std::chrono::microseconds group_commit_wait(const store_config& s) {
+    if (s.group_commit_max_wait) {
+        return *s.group_commit_max_wait;
+    }
+    return std::chrono::microseconds{s.durability == durability_level::full ? 0 : 200};
+}
+
 void validate(const config& c) {
     if (c.webhook_path.empty() || c.webhook_path.front() != '/' || c.webhook_path.back() == '/') {
         fail("webhook_path", "must start with '/' and not end with '/'");
@@ -380,7 +387,7 @@ json to_json(const config& c) {
           {"durability", c.store.durability == durability_level::normal ? "normal" : "full"},
           {"busy_timeout_ms", c.store.busy_timeout.count()},
           {"group_commit_max_batch", c.store.group_commit_max_batch},
-          {"group_commit_max_wait_us", c.store.group_commit_max_wait.count()},
+          {"group_commit_max_wait_us", group_commit_wait(c.store).count()},
           {"dispatch_poll_ms", c.store.dispatch_poll.count()}}},
         {"retry",
          {{"initial_ms", c.retry.initial.count()},

@@ -78,6 +78,17 @@ TEST(config, example_file_sets_every_key_and_round_trips) {
     EXPECT_EQ(to_json(c), file);
 }
 
+TEST(config, the_group_commit_wait_defaults_by_durability_and_a_set_one_wins) {
+    using std::chrono::microseconds;
+    config c;
+    EXPECT_EQ(group_commit_wait(c.store), microseconds{0});  // full
+    c = apply_config_json(c, json::parse(R"({"store": {"durability": "normal"}})"));
+    EXPECT_EQ(group_commit_wait(c.store), microseconds{200});
+    c = apply_config_json(c, json::parse(R"({"store": {"group_commit_max_wait_us": 50}})"));
+    EXPECT_EQ(group_commit_wait(c.store), microseconds{50});
+    EXPECT_EQ(to_json(c)["store"]["group_commit_max_wait_us"], 50);
+}
+
 TEST(config, unreadable_or_invalid_file_is_a_clear_error) {
     EXPECT_THROW(load_config_file("/nonexistent/solarhook.json"), config_error);
     const auto path = std::filesystem::temp_directory_path() / "solarhook_bad_config.json";

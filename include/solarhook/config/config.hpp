@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -25,7 +26,11 @@ struct store_config {
     durability_level durability = durability_level::full;
     std::chrono::milliseconds busy_timeout{5000};
     std::size_t group_commit_max_batch = 512;  // 1: no grouping
-    std::chrono::microseconds group_commit_max_wait{200};
+    // Unset: 0 with durability full, where the writes that arrive during one
+    // commit's fsync are the next batch, and a wait only idled the core (measured:
+    // same batch sizes, 12% fewer requests/s); 200 us with normal, which has no
+    // fsync to batch behind. group_commit_wait() resolves it.
+    std::optional<std::chrono::microseconds> group_commit_max_wait;
     std::chrono::milliseconds dispatch_poll{250};
 };
 
@@ -93,6 +98,9 @@ config load_config_file(const std::string& path);
 
 // "host:port" -> sets listen_host/listen_port; throws config_error.
 void apply_listen(config& c, const std::string& host_port, const std::string& key = "listen");
+
+// The group-commit wait in effect: the configured one, else the durability's default.
+std::chrono::microseconds group_commit_wait(const store_config& s);
 
 // Checks cross-field invariants (ranges were checked per key on load).
 void validate(const config& c);

@@ -27,7 +27,7 @@ class group_committer {
 
     struct options {
         std::size_t max_batch = 512;  // 1 disables grouping: one commit per operation
-        std::chrono::microseconds max_wait{200};
+        std::chrono::microseconds max_wait{0};
         // After a failed commit, stay unhealthy at least this long even if a small
         // commit succeeds meanwhile, so /readyz does not flap on a nearly full disk.
         std::chrono::milliseconds unhealthy_hold{1000};
