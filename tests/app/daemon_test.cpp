@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "support/child_process.hpp"
@@ -92,6 +93,19 @@ TEST(daemon, a_second_daemon_on_the_same_data_dir_refuses_to_start) {
               std::string::npos);
     first.signal(SIGTERM);
     EXPECT_EQ(first.wait(), std::optional<int>(0));
+}
+
+TEST(daemon, runs_on_the_allocator_it_was_built_for) {
+    test::temp_dir dir;
+    test::child_process p({k_bin, "serve", "--listen", "127.0.0.1:0", "--store", "memory",
+                           "--data-dir", dir.path().string()});
+    ASSERT_TRUE(wait_for_msg(p, "listening").is_object()) << p.all_stderr();
+    std::ifstream maps("/proc/" + std::to_string(p.pid()) + "/maps");
+    const std::string all{std::istreambuf_iterator<char>(maps), {}};
+    ASSERT_FALSE(all.empty());
+    EXPECT_EQ(all.find("libjemalloc") != std::string::npos, SOLARHOOK_EXPECT_JEMALLOC != 0)
+        << "built with SOLARHOOK_ALLOCATOR=" << (SOLARHOOK_EXPECT_JEMALLOC ? "jemalloc" : "system");
+    p.signal(SIGTERM);
 }
 
 TEST(daemon, serves_events_and_drains_on_sigterm) {
