@@ -49,6 +49,20 @@ TEST(fd_sink, holds_lines_until_the_buffer_fills_or_a_flush) {
     EXPECT_NE(read_all(path).find("line number 9\n"), std::string::npos);
 }
 
+TEST(fd_sink, each_line_is_written_once_whatever_its_length) {
+    // The sink reuses one format buffer: a line over its 250 inline bytes, then a
+    // short one, must each come out alone.
+    test::temp_dir dir;
+    const auto path = dir.file("log");
+    file_logger f(path, 1 << 20);
+    const std::string long_line(400, 'x');
+    f.logger.info(long_line);
+    f.logger.info("short");
+    f.logger.info(long_line);
+    f.sink->flush();
+    EXPECT_EQ(read_all(path), long_line + "\nshort\n" + long_line + "\n");
+}
+
 TEST(fd_sink, a_failed_write_is_reported_by_flush) {
     test::temp_dir dir;
     file_logger f(dir.file("log"), 1024);
