@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <random>
+#include <set>
+#include <vector>
 
 #include "solarhook/dedup/dedup_key.hpp"
 #include "support/together.hpp"
@@ -100,6 +104,88 @@ TEST(memory_dedup_store, concurrent_identical_marks_succeed_exactly_once) {
         });
         EXPECT_EQ(marked.load(), 1) << key;
     }
+}
+
+// A default-shaped key (64 hex) whose digest starts with `home` and carries `id`
+// after it: its index slot is home & mask, so tests can make keys collide.
+std::string colliding_key(unsigned home, unsigned id) {
+    return fmt::format("{:02x}00000000000000{:016x}", home, id) + std::string(32, '0');
+}
+
+TEST(memory_dedup_store, unmarking_the_newest_keys_gives_their_room_back) {
+    manual_clock clk;
+    memory_dedup_store s(clk, 24h, 1000);
+    std::vector<std::string> keys;
+    for (int i = 0; i < 100; ++i) {
+        keys.push_back("rolled-back-" + std::to_string(i));
+        s.try_mark(keys.back());
+    }
+    // A rolled-back batch undoes its marks newest first.
+    for (auto it = keys.rbegin(); it != keys.rend(); ++it) {
+        s.unmark(*it);
+    }
+    EXPECT_EQ(s.stats().live, 0u);
+    EXPECT_EQ(s.stats().held, 0u);
+    // In any order, the dead entries go once the newest one is gone.
+    s.try_mark("a");
+    s.try_mark("b");
+    s.unmark("a");
+    EXPECT_EQ(s.stats().held, 2u);
+    s.unmark("b");
+    EXPECT_EQ(s.stats().held, 0u);
+}
+
+TEST(memory_dedup_store, colliding_keys_stay_found_when_others_in_their_run_go) {
+    manual_clock clk;
+    // 8 keys: an index of 16 slots. Homes 15, 15, 0, 15, 1 wrap around its end.
+    memory_dedup_store s(clk, 24h, 8);
+    const std::vector<std::string> k{colliding_key(15, 1), colliding_key(15, 2),
+                                     colliding_key(0, 3),  colliding_key(15, 4),
+                                     colliding_key(1, 5),  colliding_key(14, 6)};
+    for (const auto& key : k) {
+        ASSERT_EQ(s.try_mark(key), mark_result::marked);
+    }
+    s.unmark(k[0]);
+    s.unmark(k[2]);
+    EXPECT_EQ(s.try_mark(k[1]), mark_result::duplicate);
+    EXPECT_EQ(s.try_mark(k[3]), mark_result::duplicate);
+    EXPECT_EQ(s.try_mark(k[4]), mark_result::duplicate);
+    EXPECT_EQ(s.try_mark(k[5]), mark_result::duplicate);
+    EXPECT_EQ(s.try_mark(k[0]), mark_result::marked);
+    EXPECT_EQ(s.try_mark(k[2]), mark_result::marked);
+    EXPECT_EQ(s.stats().live, 6u);
+}
+
+TEST(memory_dedup_store, agrees_with_a_plain_set_under_random_marks_and_rollbacks) {
+    manual_clock clk;
+    memory_dedup_store s(clk, 24h, 24);
+    std::mt19937 rng(12345);
+    std::set<std::string> model;
+    std::vector<std::string> newest;  // marked and not yet unmarked, oldest first
+    for (int step = 0; step < 20'000; ++step) {
+        // 24 keys crowded into homes 62, 63, 0, 1 of a 64-slot index.
+        const auto id = static_cast<unsigned>(rng() % 24);
+        const std::string key = colliding_key((62 + id % 4) & 63, id);
+        if (rng() % 3 == 0 && !newest.empty()) {
+            s.unmark(newest.back());
+            model.erase(newest.back());
+            newest.pop_back();
+            continue;
+        }
+        const auto expected = model.count(key) ? mark_result::duplicate : mark_result::marked;
+        ASSERT_EQ(s.try_mark(key), expected) << "step " << step;
+        if (expected == mark_result::marked) {
+            model.insert(key);
+            newest.push_back(key);
+        }
+        ASSERT_EQ(s.stats().live, model.size());
+    }
+    EXPECT_EQ(s.stats().evicted, 0u);
+}
+
+TEST(memory_dedup_store, a_key_costs_at_most_48_bytes_at_the_default_bound) {
+    EXPECT_LE(memory_dedup_store::bytes_per_key(1'000'000), 48.0);
+    EXPECT_GT(memory_dedup_store::bytes_per_key(1'000'000), 24.0);  // a digest and an expiry
 }
 
 }  // namespace

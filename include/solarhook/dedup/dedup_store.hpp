@@ -14,6 +14,7 @@ enum class mark_result { marked, duplicate };
 
 struct dedup_stats {
     std::size_t live = 0;
+    std::size_t held = 0;       // entries kept, including undone ones not yet reclaimed
     std::uint64_t expired = 0;  // purged after their TTL
     std::uint64_t evicted = 0;  // dropped early to respect the entry bound
 };

@@ -1,20 +1,19 @@
 // In-process dedup_store: keys live for `ttl` by the injected clock, at most
 // `max_entries` of them; when full, the earliest-expiring key is evicted first.
 // Expired keys are purged a few at a time on each call (no sweeper thread), and
-// an expired key found on lookup counts as absent. Thread-safe. Keys are held as
-// 128-bit digests (a default key's own SHA-256 prefix, else SHA-256 of the key):
-// about 80 bytes per live key instead of two copies of the text.
+// an expired key found on lookup counts as absent. Thread-safe. Memory is fixed
+// at construction: keys are 128-bit digests in a ring kept in expiry order, found
+// through an open-addressing index of 8-byte slots (about 42 B per key at the
+// default 1,000,000; bytes_per_key() gives the exact figure).
 #pragma once
 
 #include <array>
 #include <chrono>
 #include <cstdint>
-#include <cstring>
-#include <deque>
+#include <cstdlib>
+#include <memory>
 #include <mutex>
-#include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "solarhook/core/clock.hpp"
 #include "solarhook/dedup/dedup_store.hpp"
@@ -36,39 +35,52 @@ class memory_dedup_store final : public dedup_store {
     // own clock and TTL (the durable store, and loading keys it persisted).
     mark_result try_mark_until(std::string_view key, clock::time_point now,
                                clock::time_point expires);
+    // Undoing the newest mark (a rolled-back batch, newest first) frees its room at
+    // once; an older key's room is freed when the ring reaches it.
     void unmark(std::string_view key) override;
     dedup_stats stats() const override;
 
+    // Bytes allocated per key at the configured bound (the ring and the index).
+    static double bytes_per_key(std::size_t max_entries);
+
   private:
-    void purge_expired_locked(clock::time_point now, std::size_t budget);
-    void pop_front_locked();
+    using rep = clock::time_point::rep;
+    // A ring entry whose key was unmarked or re-marked: skipped when reached.
+    static constexpr rep k_dead = INT64_MIN;
+    struct entry {
+        key_digest digest;
+        rep expires;
+    };
+    struct free_deleter {
+        void operator()(void* p) const noexcept { std::free(p); }
+    };
+
+    static std::size_t ring_capacity(std::size_t max_entries);
+    static std::size_t index_capacity(std::size_t max_entries);
+    // The slot holding `ring_pos`, or the empty slot where `d` would go (found=false).
+    std::size_t find_slot_(const key_digest& d, std::uint32_t& ring_pos, bool& found) const;
+    std::size_t slot_of_(std::uint32_t ring_pos) const;
+    void erase_slot_(std::size_t slot);
+    void pop_front_locked_(rep now);
+    void purge_expired_locked_(rep now, std::size_t budget);
 
     const clock& clock_;
     const std::chrono::seconds ttl_;
     const std::size_t max_entries_;
     mutable std::mutex mutex_;
-    // key -> expiry. The deque holds the same keys in expiry order; expiries are
-    // kept non-decreasing so the front is always the earliest to expire. A deque
-    // entry whose expiry differs from the map's is stale (unmarked or re-marked).
-    struct digest_hash {
-        std::size_t operator()(const key_digest& d) const noexcept {
-            std::size_t h = 0;
-            std::memcpy(&h, d.data(), sizeof h);  // already uniformly distributed
-            return h;
-        }
-    };
-    struct digest_equal {
-        bool operator()(const key_digest& a, const key_digest& b) const noexcept {
-            std::uint64_t a0, a1, b0, b1;
-            std::memcpy(&a0, a.data(), 8);
-            std::memcpy(&a1, a.data() + 8, 8);
-            std::memcpy(&b0, b.data(), 8);
-            std::memcpy(&b1, b.data() + 8, 8);
-            return ((a0 ^ b0) | (a1 ^ b1)) == 0;
-        }
-    };
-    std::unordered_map<key_digest, clock::time_point, digest_hash, digest_equal> entries_;
-    std::deque<std::pair<clock::time_point, key_digest>> order_;
+    // Entries [head_, head_ + size_) modulo ring_cap_, in non-decreasing expiry
+    // order (a clock step back is clamped to the last expiry), dead ones included.
+    const std::size_t ring_cap_;
+    std::unique_ptr<entry[], free_deleter> ring_;
+    std::size_t head_ = 0;
+    std::size_t size_ = 0;
+    rep last_expiry_ = INT64_MIN;
+    // Linear probing. A slot is 0 (empty) or (low 32 bits of the digest's hash) << 32 |
+    // (ring position + 1): the hash bits place the slot without reading the ring and
+    // turn away most other keys on the way. calloc: untouched pages cost no RSS.
+    const std::size_t index_mask_;
+    std::unique_ptr<std::uint64_t[], free_deleter> index_;
+    std::size_t live_ = 0;
     dedup_stats stats_;
 };
 
