@@ -49,7 +49,7 @@ int serve(const config& cfg) {
     // writes into EPIPE errors, which the log sink reports and the workers retry, not
     // kill the process. Sockets never raise SIGPIPE (Asio sends with MSG_NOSIGNAL).
     std::signal(SIGPIPE, SIG_IGN);
-    log::init(cfg.log_fmt, spdlog::level::from_str(cfg.log_level));
+    log::init(cfg.log_fmt, spdlog::level::from_str(cfg.log_level), nullptr, cfg.log_queue_bytes);
     system_clock clk;
     std::vector<std::shared_ptr<handler>> handlers{std::make_shared<log_sink>()};
     std::unique_ptr<service> svc_ptr;

@@ -274,6 +274,10 @@ const std::map<std::string, setter>& root_table() {
                  fail(k, "expected one of trace|debug|info|warn|error|critical|off");
              }
          }},
+        {"log_queue_bytes",
+         [](config& c, const json& v, const std::string& k) {
+             c.log_queue_bytes = get_uint(v, k, 64 * 1024, 1ull << 30);
+         }},
         {"limits", [](config& c, const json& v,
                       const std::string& k) { apply_object(c, v, k, limits_table()); }},
         {"dedup", [](config& c, const json& v,
@@ -367,6 +371,7 @@ json to_json(const config& c) {
         {"drain_timeout_ms", c.drain_timeout.count()},
         {"log_format", c.log_fmt == log_format::text ? "text" : "json"},
         {"log_level", c.log_level},
+        {"log_queue_bytes", c.log_queue_bytes},
         {"limits",
          {{"max_body_bytes", c.limits.max_body_bytes},
           {"max_header_bytes", c.limits.max_header_bytes},

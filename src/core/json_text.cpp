@@ -57,10 +57,10 @@ void append_json_string(std::string& out, std::string_view s) {
         out += '"';
         return;
     }
-    nlohmann::detail::serializer<nlohmann::json> ser(
-        nlohmann::detail::output_adapter<char, std::string>(out), ' ',
-        nlohmann::json::error_handler_t::replace);
-    ser.dump(nlohmann::json(std::string(s)), false, false, 0);
+    // The rare string with something to escape: nlohmann's own escaping, through
+    // its public dump (one temporary string).
+    out += nlohmann::json(std::string(s))
+               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace solarhook

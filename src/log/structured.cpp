@@ -35,16 +35,25 @@ std::string_view level_name(level lvl) {
     }
 }
 
-std::shared_ptr<spdlog::logger> make_spdlog(level lvl, spdlog::sink_ptr sink) {
+std::shared_ptr<spdlog::logger> make_spdlog(level lvl, spdlog::sink_ptr sink, log_format fmt,
+                                            std::size_t queue_bytes = 4u << 20) {
     if (!sink) {
-        sink = std::make_shared<fd_sink>(STDOUT_FILENO);
+        sink = std::make_shared<fd_sink>(STDOUT_FILENO,
+                                         line_writer::options{queue_bytes, k_stdout_flush_every,
+                                                              std::chrono::milliseconds(2000)},
+                                         [fmt](std::uint64_t n) {
+                                             return render_line(
+                                                 fmt, std::chrono::system_clock::now(), level::warn,
+                                                 "log lines dropped: the output did not keep up",
+                                                 nlohmann::json{{"dropped", n}});
+                                         });
     }
     auto lg = std::make_shared<spdlog::logger>("solarhook", std::move(sink));
     // The record is fully rendered by render_line; spdlog only frames it.
     lg->set_pattern("%v");
     lg->set_level(lvl);
-    // Info lines (one access line per request) are written in batches; anything
-    // an operator must see at once is not held back.
+    // The stdout sink's writer decides when lines go out; flush_on(warn) keeps a
+    // test's (synchronous) sink in step.
     lg->flush_on(level::warn);
     return lg;
 }
@@ -67,17 +76,6 @@ structured_logger* publish(std::unique_ptr<structured_logger> fresh) {
 std::string safe_dump(const nlohmann::json& j) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
-
-namespace {
-// safe_dump straight onto the end of `out`, without a string per field.
-void append_dump(std::string& out, const nlohmann::json& j) {
-    nlohmann::detail::serializer<nlohmann::json> s(
-        nlohmann::detail::output_adapter<char, std::string>(out), ' ',
-        nlohmann::json::error_handler_t::replace);
-    s.dump(j, false, false, 0);
-}
-
-}  // namespace
 
 line_fields::line_fields(std::string& line, log_format fmt) : line_(line), fmt_(fmt) {}
 
@@ -120,7 +118,7 @@ line_fields& line_fields::num(std::string_view key, std::uint64_t value) {
 
 line_fields& line_fields::json(std::string_view key, const nlohmann::json& value) {
     key_(key);
-    append_dump(line_, value);
+    line_ += safe_dump(value);
     return *this;
 }
 
@@ -192,28 +190,16 @@ std::string render_line(log_format fmt, clock::time_point ts, level lvl, std::st
     return line;
 }
 
-structured_logger::structured_logger(std::shared_ptr<spdlog::logger> out, log_format fmt,
-                                     std::chrono::milliseconds flush_every)
+structured_logger::structured_logger(std::shared_ptr<spdlog::logger> out, log_format fmt)
     : out_(std::move(out)), fmt_(fmt) {
-    if (flush_every.count() > 0) {
-        flusher_ = std::thread([this, flush_every] {
-            std::unique_lock lock(flusher_mutex_);
-            while (!flusher_cv_.wait_for(lock, flush_every, [this] { return stopping_; })) {
-                flush();
-            }
-        });
+    if (out_->sinks().size() == 1) {
+        if (auto* fd = dynamic_cast<fd_sink*>(out_->sinks().front().get())) {
+            writer_ = &fd->writer();
+        }
     }
 }
 
 structured_logger::~structured_logger() {
-    {
-        std::lock_guard lock(flusher_mutex_);
-        stopping_ = true;
-    }
-    flusher_cv_.notify_all();
-    if (flusher_.joinable()) {
-        flusher_.join();
-    }
     flush();
 }
 
@@ -240,12 +226,51 @@ void structured_logger::flush() noexcept {
     }
 }
 
-void structured_logger::flush_or_throw() {
-    // spdlog's logger::flush() reports sink errors to its error handler instead of
-    // throwing, so go to the sinks directly.
-    for (const auto& sink : out_->sinks()) {
-        sink->flush();
+namespace {
+// The calling thread's open batch of event lines.
+struct event_batch {
+    line_writer* writer = nullptr;
+    std::uint64_t owner = 0;
+    std::uint64_t last = 0;
+};
+thread_local event_batch t_batch;
+}  // namespace
+
+void structured_logger::emit_event_(const std::string& line) {
+    if (writer_ == nullptr) {
+        emit_(level::info, line);  // a test's synchronous sink
+        return;
     }
+    if (t_batch.writer != writer_ || t_batch.owner == 0) {
+        t_batch = event_batch{writer_, writer_->new_owner(), 0};
+    }
+    t_batch.last = writer_->post_event(line, t_batch.owner);
+}
+
+void structured_logger::finish_events(std::chrono::milliseconds timeout) {
+    if (writer_ == nullptr) {
+        // spdlog's logger::flush() reports sink errors to its handler instead of
+        // throwing, so go to the sinks directly.
+        for (const auto& sink : out_->sinks()) {
+            sink->flush();
+        }
+        return;
+    }
+    if (t_batch.writer != writer_ || t_batch.owner == 0) {
+        return;
+    }
+    const auto batch = t_batch;
+    t_batch = event_batch{};
+    if (!writer_->wait_event(batch.owner, batch.last, std::chrono::steady_clock::now() + timeout)) {
+        throw std::runtime_error(fmt::format(
+            "event lines not written to the log within {} ms (a stalled reader, or a failed "
+            "write)",
+            timeout.count()));
+    }
+}
+
+std::uint64_t structured_logger::dropped() const noexcept {
+    return writer_ != nullptr ? writer_->dropped() : 0;
 }
 
 structured_logger& get() {
@@ -256,14 +281,14 @@ structured_logger& get() {
     if (auto* cur = g_current.load(std::memory_order_acquire)) {
         return *cur;
     }
-    return *publish(std::make_unique<structured_logger>(make_spdlog(level::info, nullptr),
-                                                        log_format::json, k_stdout_flush_every));
+    return *publish(std::make_unique<structured_logger>(
+        make_spdlog(level::info, nullptr, log_format::json), log_format::json));
 }
 
-void init(log_format fmt, level lvl, spdlog::sink_ptr sink) {
+void init(log_format fmt, level lvl, spdlog::sink_ptr sink, std::size_t queue_bytes) {
     std::lock_guard lock(g_init_mutex);
-    const auto every = sink ? std::chrono::milliseconds(0) : k_stdout_flush_every;
-    publish(std::make_unique<structured_logger>(make_spdlog(lvl, std::move(sink)), fmt, every));
+    publish(std::make_unique<structured_logger>(make_spdlog(lvl, std::move(sink), fmt, queue_bytes),
+                                                fmt));
 }
 
 }  // namespace solarhook::log

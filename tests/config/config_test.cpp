@@ -52,6 +52,8 @@ TEST(config, wrong_type_is_an_error_naming_the_key) {
     EXPECT_NE(error_of({{"workers", -3}}).find("'workers'"), std::string::npos);
     EXPECT_NE(error_of({{"limits", 5}}).find("'limits': expected an object"), std::string::npos);
     EXPECT_NE(error_of({{"log_level", "loud"}}).find("'log_level'"), std::string::npos);
+    EXPECT_NE(error_of({{"log_queue_bytes", 1000}}).find("'log_queue_bytes': must be between"),
+              std::string::npos);
     EXPECT_NE(error_of({{"dedup", {{"key_templates", {{"x", 3}}}}}}).find("key_templates.x"),
               std::string::npos);
 }

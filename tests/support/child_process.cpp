@@ -35,13 +35,17 @@ child_process::child_process(const std::vector<std::string>& args) {
     }
     ::close(out[1]);
     ::close(err[1]);
-    out_reader_ = std::thread([this, fd = out[0]] { pump(fd, out_buf_, out_eof_); });
-    err_reader_ = std::thread([this, fd = err[0]] { pump(fd, err_buf_, err_eof_); });
+    out_reader_ = std::thread([this, fd = out[0]] { pump(fd, out_buf_, out_eof_, &out_paused_); });
+    err_reader_ = std::thread([this, fd = err[0]] { pump(fd, err_buf_, err_eof_, nullptr); });
 }
 
-void child_process::pump(int fd, std::string& buf, bool& eof) {
+void child_process::pump(int fd, std::string& buf, bool& eof, bool* paused) {
     char chunk[4096];
     for (;;) {
+        if (paused != nullptr) {
+            std::unique_lock lock(mutex_);
+            cv_.wait(lock, [&] { return !*paused; });
+        }
         const auto n = ::read(fd, chunk, sizeof chunk);
         if (n < 0 && errno == EINTR) {
             continue;
@@ -58,7 +62,19 @@ void child_process::pump(int fd, std::string& buf, bool& eof) {
     ::close(fd);
 }
 
+void child_process::pause_stdout() {
+    std::lock_guard lock(mutex_);
+    out_paused_ = true;
+}
+
+void child_process::resume_stdout() {
+    std::lock_guard lock(mutex_);
+    out_paused_ = false;
+    cv_.notify_all();
+}
+
 child_process::~child_process() {
+    resume_stdout();
     if (!exited_ && pid_ > 0) {
         ::kill(pid_, SIGKILL);
         ::waitpid(pid_, nullptr, 0);

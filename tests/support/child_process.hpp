@@ -32,10 +32,14 @@ class child_process {
     std::string rest_of_stdout();
     std::string all_stderr();
     pid_t pid() const noexcept { return pid_; }
+    // Stops reading the child's stdout (its pipe fills, as with a stalled log
+    // shipper) until resume_stdout(); the destructor resumes.
+    void pause_stdout();
+    void resume_stdout();
 
   private:
     // Readers drain both pipes continuously so the child never blocks on a full pipe.
-    void pump(int fd, std::string& buf, bool& eof);
+    void pump(int fd, std::string& buf, bool& eof, bool* paused);
     pid_t pid_ = -1;
     std::mutex mutex_;
     std::condition_variable cv_;
@@ -44,6 +48,7 @@ class child_process {
     bool out_eof_ = false;
     bool err_eof_ = false;
     bool exited_ = false;
+    bool out_paused_ = false;
     std::thread out_reader_;
     std::thread err_reader_;
 };

@@ -78,6 +78,7 @@ struct config {
     std::chrono::milliseconds drain_timeout{10'000};
     log_format log_fmt = log_format::json;
     std::string log_level = "info";
+    std::size_t log_queue_bytes = 4u << 20;  // diagnostic lines waiting for stdout
     limits_config limits;
     dedup_config dedup;
     store_config store;

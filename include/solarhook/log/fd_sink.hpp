@@ -1,36 +1,33 @@
-// spdlog sink that appends rendered lines to a buffer and writes it to a file
-// descriptor in large pieces: when the buffer passes `buffer_bytes`, on flush(),
-// and (driven by structured_logger) at a fixed interval. One write() per many
-// lines instead of one per line; a caller that needs its line on the fd before
-// it goes on (the event log sink) calls flush().
+// spdlog sink that hands each rendered line to a line_writer, which writes a
+// file descriptor from its own thread: a log call never waits on the reader.
+// Warnings and above are written at once, the rest within `flush_every`; past
+// the writer's bound lines are dropped and counted (see line_writer.hpp).
 #pragma once
 
+#include <spdlog/details/null_mutex.h>
 #include <spdlog/sinks/base_sink.h>
 
+#include <chrono>
 #include <cstddef>
-#include <mutex>
-#include <string>
+
+#include "solarhook/log/line_writer.hpp"
 
 namespace solarhook::log {
 
-class fd_sink final : public spdlog::sinks::base_sink<std::mutex> {
+// null_mutex: the writer is thread-safe, and a formatter is never used (the
+// structured logger renders every line itself).
+class fd_sink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
   public:
-    explicit fd_sink(int fd, std::size_t buffer_bytes = 64 * 1024);
-    ~fd_sink() override;
+    fd_sink(int fd, line_writer::options opts, line_writer::dropped_line report);
+    line_writer& writer() noexcept { return writer_; }
 
   protected:
     void sink_it_(const spdlog::details::log_msg& msg) override;
+    // Bounded: a stalled reader makes flush give up, not hang.
     void flush_() override;
 
   private:
-    void write_all_();
-
-    int fd_;
-    std::size_t limit_;
-    std::string buffer_;
-    // Reused for every line: a line longer than the format buffer's inline 250
-    // bytes would otherwise cost an allocation each time.
-    spdlog::memory_buf_t formatted_;
+    line_writer writer_;
 };
 
 }  // namespace solarhook::log

@@ -8,16 +8,15 @@
 #include <spdlog/logger.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-#include <thread>
 
 #include "solarhook/config/config.hpp"
 #include "solarhook/core/clock.hpp"
+#include "solarhook/log/line_writer.hpp"
 
 namespace solarhook::log {
 
@@ -70,13 +69,14 @@ std::string render_line(log_format fmt, clock::time_point ts, level lvl, std::st
 // JSON dump that never throws on bad UTF-8 (replaces it) and escapes controls.
 std::string safe_dump(const nlohmann::json& j);
 
-// Lines at info and below are buffered by the sink and reach it at the latest
-// after `flush_every` (a background thread; zero: none); warnings and errors are
-// flushed at once; flush() forces everything out.
+// Lines at info and below are buffered and reach the output within a second
+// (with the default stdout sink, whose writer thread owns stdout: see
+// line_writer.hpp); warnings and errors go at once. No log call waits on the
+// reader. Event lines (the log sink's deliveries) are the exception: a worker
+// posts them with write_event() and then waits for them in finish_events().
 class structured_logger {
   public:
-    structured_logger(std::shared_ptr<spdlog::logger> out, log_format fmt,
-                      std::chrono::milliseconds flush_every = std::chrono::milliseconds(0));
+    structured_logger(std::shared_ptr<spdlog::logger> out, log_format fmt);
     ~structured_logger();
     structured_logger(const structured_logger&) = delete;
     structured_logger& operator=(const structured_logger&) = delete;
@@ -86,6 +86,24 @@ class structured_logger {
     // Like write(), with the fields written by `fill(line_fields&)`.
     template <class Fill>
     void write_with(level lvl, std::string_view msg, Fill&& fill) noexcept {
+        render_(lvl, msg, fill, false);
+    }
+    // An info line that is a delivery: never dropped. The calling thread's event
+    // lines since its last finish_events() form one batch.
+    template <class Fill>
+    void write_event(std::string_view msg, Fill&& fill) {
+        render_(level::info, msg, fill, true);
+    }
+    // Returns once the calling thread's batch is written; throws if a write
+    // failed or `timeout` passed first (its lines not yet taken are withdrawn).
+    void finish_events(std::chrono::milliseconds timeout);
+    void flush() noexcept;
+    // Diagnostic lines dropped because the output could not keep up.
+    std::uint64_t dropped() const noexcept;
+
+  private:
+    template <class Fill>
+    void render_(level lvl, std::string_view msg, Fill& fill, bool event) noexcept(false) {
         if (!enabled(lvl)) {
             return;
         }
@@ -96,32 +114,33 @@ class structured_logger {
             line_fields f(line, fmt_);
             fill(f);
             end_line(line, fmt_);
-            emit_(lvl, line);
+            if (event) {
+                emit_event_(line);
+            } else {
+                emit_(lvl, line);
+            }
         } catch (...) {
-            // A log call must never take a request or a worker down with it.
+            if (event) {
+                throw;  // a delivery that was not written must fail
+            }
+            // A diagnostic must never take a request or a worker down with it.
         }
     }
-    void flush() noexcept;
-    // Like flush(), but reports a failed write (e.g. EPIPE) to a caller that must
-    // know its lines were written.
-    void flush_or_throw();
-
-  private:
     void emit_(level lvl, const std::string& line);
+    void emit_event_(const std::string& line);
     std::shared_ptr<spdlog::logger> out_;
     log_format fmt_;
-    std::mutex flusher_mutex_;
-    std::condition_variable flusher_cv_;
-    bool stopping_ = false;
-    std::thread flusher_;
+    line_writer* writer_ = nullptr;  // the stdout sink's, when that is the sink
 };
 
 // Process-wide logger: stdout, JSON, info until init() says otherwise.
 structured_logger& get();
 // How long an info line may wait in the stdout buffer.
 inline constexpr std::chrono::milliseconds k_stdout_flush_every{1000};
-// Replaces the process-wide logger; sink defaults to buffered stdout.
-void init(log_format fmt, level lvl, spdlog::sink_ptr sink = nullptr);
+// Replaces the process-wide logger; sink defaults to stdout through a
+// line_writer that holds at most `queue_bytes` of diagnostic lines.
+void init(log_format fmt, level lvl, spdlog::sink_ptr sink = nullptr,
+          std::size_t queue_bytes = 4u << 20);
 
 inline void info(std::string_view msg, const nlohmann::json& f = {}) {
     get().write(level::info, msg, f);

@@ -3,6 +3,8 @@
 // "extra" with the fields the typed struct does not carry, when there are any.
 #pragma once
 
+#include <chrono>
+
 #include "solarhook/log/structured.hpp"
 #include "solarhook/pipeline/handler.hpp"
 
@@ -10,8 +12,12 @@ namespace solarhook {
 
 class log_sink final : public handler {
   public:
-    // nullptr: the process-wide logger at the time of each event.
-    explicit log_sink(log::structured_logger* out = nullptr) : out_(out) {}
+    // nullptr: the process-wide logger at the time of each event. A batch whose
+    // lines are not written within `write_timeout` (a reader that stopped reading)
+    // fails, and its events are retried.
+    explicit log_sink(log::structured_logger* out = nullptr,
+                      std::chrono::milliseconds write_timeout = std::chrono::seconds(5))
+        : out_(out), write_timeout_(write_timeout) {}
     std::string_view name() const override { return "log"; }
 
   protected:
@@ -21,6 +27,7 @@ class log_sink final : public handler {
 
   private:
     log::structured_logger* out_;
+    std::chrono::milliseconds write_timeout_;
 };
 
 }  // namespace solarhook
