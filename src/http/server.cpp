@@ -15,6 +15,23 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 
+std::size_t run_io_thread(net::io_context& ioc) noexcept {
+    std::size_t caught = 0;
+    for (;;) {
+        try {
+            ioc.run();
+            return caught;
+        } catch (const std::exception& e) {
+            ++caught;
+            log::error("an io handler threw; its connection is dropped", {{"error", e.what()}});
+        } catch (...) {
+            ++caught;
+            log::error("an io handler threw; its connection is dropped",
+                       {{"error", "unknown exception"}});
+        }
+    }
+}
+
 server::server(const config& cfg, webhook_endpoint& endpoint)
     : cfg_(cfg),
       ioc_(static_cast<int>(cfg.io_threads)),
@@ -56,7 +73,7 @@ void server::start() {
     do_accept();
     threads_.reserve(cfg_.io_threads);
     for (unsigned i = 0; i < cfg_.io_threads; ++i) {
-        threads_.emplace_back([this] { ioc_.run(); });
+        threads_.emplace_back([this] { run_io_thread(ioc_); });
     }
 }
 

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <iterator>
+
 #include "solarhook/decode/decoder.hpp"
 #include "solarhook/log/structured.hpp"
 
@@ -143,47 +146,101 @@ void durable_inbox::on_processed(const queued_event& ev, const std::string* erro
     if (ev.id == 0) {
         return;
     }
-    const auto id = ev.id;
-    auto settle = [this, id](const std::optional<store::store_error>& err) {
-        if (err) {
-            // The row is still pending; it will be dispatched again (at least once).
-            log::error("could not record an event's outcome", {{"id", id}, {"error", err->what()}});
+    try {
+        outcome o{ev.id, outcome::done, ev.attempts + 1, 0, {}};
+        if (error != nullptr) {
+            o.error = *error;
+            const auto now = clock_.now();
+            const auto age = duration_cast<milliseconds>(now - ev.received_at);
+            if (opts_.retry.give_up(o.attempts, age)) {
+                o.kind = outcome::dead;
+                log::error("event dead: giving up", {{"id", o.id},
+                                                     {"type", ev.event.type_label},
+                                                     {"key", ev.key},
+                                                     {"attempts", o.attempts},
+                                                     {"error", o.error}});
+            } else {
+                double unit = 0;
+                {
+                    std::lock_guard lock(mutex_);
+                    unit = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+                }
+                const auto next = now + opts_.retry.delay(o.attempts, unit);
+                o.kind = outcome::retry;
+                o.next_at = to_unix_ms(next);
+                log::warn("event will be retried", {{"id", o.id},
+                                                    {"type", ev.event.type_label},
+                                                    {"key", ev.key},
+                                                    {"attempts", o.attempts},
+                                                    {"next_attempt_at", format_rfc3339(next)},
+                                                    {"error", o.error}});
+            }
         }
-        release(id);
-    };
-    if (error == nullptr) {
-        committer_.submit([id](store::event_store& s) { s.mark_done(id); }, std::move(settle));
-        return;
+        record_(std::move(o), 0);
+    } catch (...) {
+        // Nothing could be kept to record later (out of memory): the row is still
+        // pending, so releasing it lets the dispatcher deliver it again (at least once).
+        release(ev.id);
     }
-    const int attempts = ev.attempts + 1;
-    const auto now = clock_.now();
-    const auto age = duration_cast<milliseconds>(now - ev.received_at);
-    if (opts_.retry.give_up(attempts, age)) {
-        log::error("event dead: giving up", {{"id", id},
-                                             {"type", ev.event.type_label},
-                                             {"key", ev.key},
-                                             {"attempts", attempts},
-                                             {"error", *error}});
-        committer_.submit(
-            [id, attempts, e = *error](store::event_store& s) { s.mark_dead(id, attempts, e); },
-            std::move(settle));
-        return;
-    }
-    double unit = 0;
+}
+
+void durable_inbox::record_(outcome o, int failures) {
+    const auto id = o.id;
+    committer_.submit(
+        [o](store::event_store& s) {
+            switch (o.kind) {
+                case outcome::done:
+                    s.mark_done(o.id);
+                    break;
+                case outcome::retry:
+                    s.schedule_retry(o.id, o.attempts, o.next_at, o.error);
+                    break;
+                case outcome::dead:
+                    s.mark_dead(o.id, o.attempts, o.error);
+                    break;
+            }
+        },
+        [this, o, failures, id](const std::optional<store::store_error>& err) {
+            if (!err) {
+                release(id);
+                return;
+            }
+            // The sinks have run. Releasing the claim would let the dispatcher hand
+            // the still-pending row to them again every round for as long as the
+            // store fails (a Slack message every 250 ms on a full disk), so the event
+            // stays claimed and only its outcome is written again, with backoff.
+            const auto delay = std::min<milliseconds>(
+                k_outcome_retry_first * (1 << std::min(failures, 16)), k_outcome_retry_max);
+            log::error(
+                "could not record an event's outcome; it is not delivered again, the "
+                "write is retried",
+                {{"id", id},
+                 {"error", err->what()},
+                 {"failures", failures + 1},
+                 {"retry_in_ms", delay.count()}});
+            std::lock_guard lock(unrecorded_mutex_);
+            unrecorded_.push_back(unrecorded{clock_.now() + delay, o, failures + 1});
+        });
+}
+
+void durable_inbox::retry_unrecorded() {
+    std::vector<unrecorded> due;
     {
-        std::lock_guard lock(mutex_);
-        unit = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+        std::lock_guard lock(unrecorded_mutex_);
+        const auto now = clock_.now();
+        auto split = std::stable_partition(unrecorded_.begin(), unrecorded_.end(),
+                                           [&](const unrecorded& u) { return u.at > now; });
+        due.assign(std::make_move_iterator(split), std::make_move_iterator(unrecorded_.end()));
+        unrecorded_.erase(split, unrecorded_.end());
     }
-    const auto next = now + opts_.retry.delay(attempts, unit);
-    log::warn("event will be retried", {{"id", id},
-                                        {"type", ev.event.type_label},
-                                        {"key", ev.key},
-                                        {"attempts", attempts},
-                                        {"next_attempt_at", format_rfc3339(next)},
-                                        {"error", *error}});
-    committer_.submit([id, attempts, at = to_unix_ms(next), e = *error](
-                          store::event_store& s) { s.schedule_retry(id, attempts, at, e); },
-                      std::move(settle));
+    for (auto& u : due) {
+        record_(std::move(u.what), u.failures);
+    }
+}
+
+std::size_t durable_inbox::unrecorded_outcomes() const {
+    std::lock_guard lock(unrecorded_mutex_);
+    return unrecorded_.size();
 }
 
 void durable_inbox::dispatch_due() {
@@ -273,6 +330,7 @@ void durable_inbox::maintain() {
 void durable_inbox::run() {
     auto next_maintenance = steady_clock::now();
     for (;;) {
+        retry_unrecorded();
         dispatch_due();
         if (!committer_.healthy()) {
             // Nothing else may be writing; an empty commit tells us when the store is back.

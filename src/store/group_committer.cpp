@@ -1,6 +1,9 @@
 #include "solarhook/store/group_committer.hpp"
 
+#include <algorithm>
 #include <vector>
+
+#include "solarhook/log/structured.hpp"
 
 namespace solarhook::store {
 
@@ -45,6 +48,100 @@ void group_committer::stop() {
     }
 }
 
+namespace {
+
+// Failures of the database or the disk, which every operation of the batch would
+// meet; any other failure is the operation's own (a constraint, a bug, a throw).
+bool environmental(int code) noexcept {
+    switch (code & 0xFF) {
+        case SQLITE_FULL:
+        case SQLITE_IOERR:
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+        case SQLITE_NOMEM:
+        case SQLITE_READONLY:
+        case SQLITE_CORRUPT:
+        case SQLITE_CANTOPEN:
+        case SQLITE_NOTADB:
+        case SQLITE_PROTOCOL:
+        case SQLITE_MISUSE:
+            return true;
+        default:
+            return false;
+    }
+}
+
+}  // namespace
+
+void group_committer::run_batch_(std::vector<std::pair<op, done>>& batch) {
+    // Which operations are still in the transaction; one that fails on its own is
+    // answered with its error and the rest run again without it.
+    std::vector<std::size_t> live(batch.size());
+    for (std::size_t i = 0; i < live.size(); ++i) {
+        live[i] = i;
+    }
+    std::vector<std::optional<store_error>> result(batch.size());
+    std::optional<store_error> failure;  // the store's, for every live operation
+    while (!live.empty()) {
+        std::size_t current = live.size();  // index into `live` of the running op
+        try {
+            store_.begin();
+            for (current = 0; current < live.size(); ++current) {
+                batch[live[current]].first(store_);
+            }
+            current = live.size();
+            store_.commit();
+            break;
+        } catch (const store_error& e) {
+            store_.rollback();
+            if (current < live.size() && !environmental(e.code())) {
+                result[live[current]] = e;
+                live.erase(live.begin() + static_cast<std::ptrdiff_t>(current));
+                continue;
+            }
+            failure = e;
+        } catch (const std::exception& e) {
+            store_.rollback();
+            if (current < live.size()) {
+                result[live[current]] = store_error(SQLITE_ERROR, e.what());
+                live.erase(live.begin() + static_cast<std::ptrdiff_t>(current));
+                continue;
+            }
+            failure = store_error(SQLITE_ERROR, e.what());
+        } catch (...) {
+            store_.rollback();
+            if (current < live.size()) {
+                result[live[current]] = store_error(SQLITE_ERROR, "unknown exception");
+                live.erase(live.begin() + static_cast<std::ptrdiff_t>(current));
+                continue;
+            }
+            failure = store_error(SQLITE_ERROR, "unknown exception");
+        }
+        break;
+    }
+    if (failure) {
+        for (auto i : live) {
+            result[i] = failure;
+        }
+        last_failure_ = std::chrono::steady_clock::now().time_since_epoch().count();
+    } else if (!live.empty()) {
+        ++commits_;
+        ops_ += live.size();
+    }
+    healthy_ = !failure;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        try {
+            batch[i].second(result[i]);
+        } catch (const std::exception& e) {
+            // The writer must outlive any caller's mistake: one escaping exception
+            // here would end the process.
+            log::error("a store callback threw", {{"error", e.what()}});
+        } catch (...) {
+            log::error("a store callback threw", {{"error", "unknown exception"}});
+        }
+    }
+}
+
 void group_committer::run() {
     std::vector<std::pair<op, done>> batch;
     for (;;) {
@@ -63,31 +160,7 @@ void group_committer::run() {
                 pending_.pop_front();
             }
         }
-        std::optional<store_error> failure;
-        try {
-            store_.begin();
-            for (auto& [o, d] : batch) {
-                o(store_);
-            }
-            store_.commit();
-        } catch (const store_error& e) {
-            store_.rollback();
-            failure = e;
-        } catch (const std::exception& e) {
-            store_.rollback();
-            failure = store_error(SQLITE_ERROR, e.what());
-        }
-        healthy_ = !failure;
-        if (failure) {
-            last_failure_ = std::chrono::steady_clock::now().time_since_epoch().count();
-        }
-        if (!failure) {
-            ++commits_;
-            ops_ += batch.size();
-        }
-        for (auto& [o, d] : batch) {
-            d(failure);
-        }
+        run_batch_(batch);
         batch.clear();
     }
 }

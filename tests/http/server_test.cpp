@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/post.hpp>
+
 #include <algorithm>
 #include <random>
 #include <thread>
@@ -31,6 +33,18 @@ class server_test : public ::testing::Test {
   protected:
     test::log_capture logs;
 };
+
+TEST(run_io_thread, a_handler_that_throws_is_logged_and_the_loop_goes_on) {
+    test::log_capture logs;
+    boost::asio::io_context ioc;
+    bool later_ran = false;
+    boost::asio::post(ioc, [] { throw std::runtime_error("a bug in one handler"); });
+    boost::asio::post(ioc, [] { throw 42; });
+    boost::asio::post(ioc, [&] { later_ran = true; });
+    EXPECT_EQ(http::run_io_thread(ioc), 2u);
+    EXPECT_TRUE(later_ran);
+    EXPECT_EQ(logs.count("an io handler threw; its connection is dropped"), 2u);
+}
 
 TEST(accept_waiting, takes_the_waiting_connections_up_to_its_bound_and_never_blocks) {
     namespace net = boost::asio;

@@ -286,6 +286,38 @@ TEST(durable_inbox, a_lock_held_past_the_busy_timeout_answers_503_then_recovers)
     EXPECT_EQ(test::post(s.port(), k_path, draft(2)).json()["events"][0]["result"], "accepted");
 }
 
+TEST(durable_inbox, an_outcome_that_cannot_be_written_never_reruns_the_sinks) {
+    test::log_capture logs;
+    test::temp_dir dir;
+    durable_service s(durable_config(dir), std::make_shared<test::recording_handler>(true));
+    ASSERT_EQ(test::post(s.port(), k_path, draft(1)).status, 200);
+    store::database other(s.svc->database_path(), store::database::mode::read_write);
+    other.exec("BEGIN IMMEDIATE");  // from now on every write fails with SQLITE_BUSY
+    s.recorder->open_gate();
+    ASSERT_TRUE(s.recorder->wait_count(1));
+    const std::string failed =
+        "could not record an event's outcome; it is not delivered again, "
+        "the write is retried";
+    // Each failure schedules the next write; the test's clock brings it forward.
+    for (std::size_t n = 1; n <= 3; ++n) {
+        ASSERT_TRUE(logs.sink->wait_for([&](const std::vector<nlohmann::json>& recs) {
+            return static_cast<std::size_t>(
+                       std::count_if(recs.begin(), recs.end(),
+                                     [&](const auto& r) { return r["msg"] == failed; })) >= n;
+        }));
+        s.clk.advance(1min);
+    }
+    // Many dispatcher rounds (10 ms each) have passed with the row pending and due.
+    EXPECT_EQ(s.recorder->count(), 1u);
+    other.exec("ROLLBACK");
+    ASSERT_TRUE(test::eventually([&] {
+        s.clk.advance(1min);
+        return s.row(1)->state == store::event_state::done;
+    }));
+    EXPECT_EQ(s.recorder->count(), 1u);
+    EXPECT_EQ(s.svc->durable()->unrecorded_outcomes(), 0u);
+}
+
 TEST(durable_inbox, refused_and_unclassified_bodies_are_quarantined) {
     test::log_capture logs;
     test::temp_dir dir;

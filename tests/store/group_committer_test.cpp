@@ -117,6 +117,50 @@ TEST(group_committer, a_full_disk_fails_the_batch_then_recovers) {
     EXPECT_FALSE(s.get(1).has_value() && s.get(1)->key == "big");
 }
 
+TEST(group_committer, an_operation_that_fails_on_its_own_fails_alone) {
+    test::temp_dir dir;
+    event_store s(dir.file("a.db"), durability::normal, 1s);
+    group_committer gc(s, {64, 50ms});  // the wait gathers all five into one batch
+    waiter ok;
+    waiter bad;
+    gc.submit(insert("a"), ok.cb());
+    gc.submit([](event_store&) { throw std::runtime_error("a bug in one operation"); }, bad.cb());
+    gc.submit(insert("b"), ok.cb());
+    gc.submit(
+        [](event_store& st) {
+            st.insert_event(new_event{"t", "c", "{}", "{}", "r"}, 1, 1'000'000);
+            st.db().exec(
+                "INSERT INTO events(id, type, raw, received_at, state) "
+                "VALUES(1, 't', '{}', 1, 'pending')");  // id 1 is taken: constraint
+        },
+        bad.cb());
+    gc.submit(insert("d"), ok.cb());
+    ASSERT_TRUE(ok.wait(3));
+    ASSERT_TRUE(bad.wait(2));
+    EXPECT_EQ(ok.failed, 0);
+    EXPECT_EQ(bad.failed, 2);
+    EXPECT_EQ(bad.last_code, SQLITE_CONSTRAINT);
+    EXPECT_EQ(s.stats().dedup_keys, 3);  // a, b, d; the failed op's key "c" was rolled back
+    EXPECT_TRUE(gc.healthy());
+    waiter again;
+    gc.submit(insert("c"), again.cb());  // its mark went with its rollback
+    ASSERT_TRUE(again.wait(1));
+    EXPECT_EQ(again.failed, 0);
+    EXPECT_EQ(s.stats().dedup_keys, 4);
+}
+
+TEST(group_committer, a_callback_that_throws_does_not_end_the_writer) {
+    test::temp_dir dir;
+    event_store s(dir.file("a.db"), durability::normal, 1s);
+    group_committer gc(s, {64, 0us});
+    gc.submit(insert("a"),
+              [](const std::optional<store_error>&) { throw std::runtime_error("caller bug"); });
+    waiter w;
+    gc.submit(insert("b"), w.cb());
+    ASSERT_TRUE(w.wait(1));
+    EXPECT_EQ(w.failed, 0);
+}
+
 TEST(group_committer, a_lock_held_past_the_busy_timeout_fails_with_busy) {
     test::temp_dir dir;
     event_store s(dir.file("a.db"), durability::normal, 100ms);

@@ -39,6 +39,12 @@ std::size_t accept_waiting(boost::asio::ip::tcp::acceptor& acceptor, std::size_t
     return n;
 }
 
+// Runs `ioc` until it is stopped or runs out of work. A handler that throws is
+// logged and the loop goes on (Asio allows run() to be called again): the
+// connection it served is dropped with its last reference, the process lives.
+// Returns how many exceptions it caught.
+std::size_t run_io_thread(boost::asio::io_context& ioc) noexcept;
+
 class server {
   public:
     server(const config& cfg, webhook_endpoint& endpoint);

@@ -3,9 +3,11 @@
 // events are on disk. Committed events go straight to the worker queue when it
 // has room; a dispatcher thread picks up the rest: pending rows left by a
 // crash, retries whose time has come, and rows an operator replayed. Worker
-// outcomes are recorded as done, a scheduled retry, or dead. An event is
+// outcomes are recorded as done, a scheduled retry, or dead; an outcome that
+// cannot be written (store failing) keeps its event claimed and is written again
+// with backoff, so the sinks never re-run while the process lives. An event is
 // processed at least once; it can be processed twice only if the process dies
-// between a handler finishing and its "done" commit.
+// between a handler finishing and its outcome's commit.
 #pragma once
 
 #include <chrono>
@@ -15,6 +17,7 @@
 #include <random>
 #include <thread>
 #include <unordered_set>
+#include <vector>
 
 #include "solarhook/core/clock.hpp"
 #include "solarhook/inbox/inbox.hpp"
@@ -57,8 +60,26 @@ class durable_inbox final : public inbox {
 
     // The worker pool's completion hook.
     void on_processed(const queued_event& ev, const std::string* error);
+    // Outcomes waiting to be written again (the dispatcher does it each round).
+    std::size_t unrecorded_outcomes() const;
 
   private:
+    struct outcome {
+        std::int64_t id;
+        enum kind_t { done, retry, dead } kind;
+        int attempts;
+        store::millis next_at;
+        std::string error;
+    };
+    struct unrecorded {
+        clock::time_point at;
+        outcome what;
+        int failures;
+    };
+    static constexpr std::chrono::milliseconds k_outcome_retry_first{100};
+    static constexpr std::chrono::milliseconds k_outcome_retry_max{30'000};
+    void record_(outcome o, int failures);
+    void retry_unrecorded();
     void run();
     void dispatch_due();
     void maintain();
@@ -74,6 +95,9 @@ class durable_inbox final : public inbox {
     event_queue& queue_;
     const clock& clock_;
     const options opts_;
+
+    mutable std::mutex unrecorded_mutex_;
+    std::vector<unrecorded> unrecorded_;
 
     std::mutex inflight_mutex_;
     std::unordered_set<std::int64_t> inflight_;  // queued or being handled

@@ -1,9 +1,11 @@
 // The single writer. Callers hand it operations; it runs as many as are waiting
 // (up to max_batch, waiting at most max_wait for more after the first) in one
 // transaction, commits once, then reports to every caller. One fsync therefore
-// serves many requests, and no caller thread ever blocks on SQLite. A failed
-// commit fails the whole batch; healthy() stays false until a commit succeeds
-// and at least `unhealthy_hold` has passed since the last failure.
+// serves many requests, and no caller thread ever blocks on SQLite. An operation
+// that fails on its own (it throws, or breaks a constraint) fails alone: the
+// others run again without it. A failure of the store (disk full, I/O, busy) or
+// of the commit fails the whole batch; healthy() stays false until a commit
+// succeeds and at least `unhealthy_hold` has passed since the last failure.
 #pragma once
 
 #include <atomic>
@@ -15,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "solarhook/store/event_store.hpp"
 
@@ -48,6 +51,7 @@ class group_committer {
 
   private:
     void run();
+    void run_batch_(std::vector<std::pair<op, done>>& batch);
 
     event_store& store_;
     const options opts_;
