@@ -7,6 +7,7 @@
 #include <ctime>
 #include <filesystem>
 #include <iomanip>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <sstream>
@@ -81,7 +82,14 @@ std::optional<store::millis> parse_since(const std::string& text, store::millis 
                                  : unit == 'd' ? 86'400'000
                                                : 0;
         if (per != 0) {
-            return now - n * per;
+            // "99999999999999d" reaches before any time there is: clamp, never overflow.
+            store::millis back = 0;
+            store::millis since = 0;
+            if (__builtin_mul_overflow(n, per, &back) ||
+                __builtin_sub_overflow(now, back, &since)) {
+                return std::numeric_limits<store::millis>::min();
+            }
+            return since;
         }
     }
     std::tm tm{};

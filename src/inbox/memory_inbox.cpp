@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "solarhook/log/structured.hpp"
+
 namespace solarhook {
 
 void memory_inbox::store(std::vector<inbox_entry> entries, std::string request_id,
@@ -22,6 +24,16 @@ void memory_inbox::store(std::vector<inbox_entry> entries, std::string request_i
             continue;
         }
         results.push_back(store_result::stored);
+        if (e.event.type == event_type::unclassified) {
+            // The same rule as the durable store: an event no sink can act on yet is
+            // quarantined, not delivered. This store keeps nothing, so it is logged.
+            log::warn("unclassified event quarantined (memory store: not kept)",
+                      {{"request_id", request_id},
+                       {"type", e.event.type_label},
+                       {"key", e.key},
+                       {"event", nlohmann::json::parse(e.event.canonical, nullptr, false)}});
+            continue;
+        }
         queued_event q{std::move(e.event), std::move(e.key), request_id, now};
         try {
             slots->push(std::move(q));  // moves from `q` only once it has succeeded

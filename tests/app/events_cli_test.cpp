@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -98,6 +100,11 @@ TEST(events_cli_since, absolute_and_relative) {
     EXPECT_EQ(parse_since("1970-01-01T00:00:10Z", 0), 10'000);
     EXPECT_EQ(parse_since("2h", 10'000'000), 10'000'000 - 7'200'000);
     EXPECT_EQ(parse_since("7d", 1'000'000'000), 1'000'000'000 - 604'800'000);
+    // Past the range of the arithmetic: the earliest time, not signed overflow (UBSan).
+    EXPECT_EQ(parse_since("99999999999999d", 1'000'000'000),
+              std::numeric_limits<store::millis>::min());
+    EXPECT_EQ(parse_since("9223372036854775807s", 1'000'000'000),
+              std::numeric_limits<store::millis>::min());
     EXPECT_FALSE(parse_since("yesterday", 0));
     EXPECT_FALSE(parse_since("2026-01-01T00:00:00+02:00", 0));
 }

@@ -94,7 +94,13 @@ TEST(ingest_service, unknown_events_are_kept_or_rejected_by_policy) {
         std::get<std::vector<ingested_event>>(keep.send(R"({"contract":1})", "contract_signed"));
     EXPECT_EQ(kept[0].result, ingest_result::unclassified);
     EXPECT_EQ(kept[0].type, "contract_signed");
-    EXPECT_EQ(keep.queue.size(), 1u);
+    // Both stores quarantine it: no sink sees an event it cannot act on yet.
+    EXPECT_EQ(keep.queue.size(), 0u);
+    EXPECT_EQ(keep.dedup.stats().live, 1u);  // a re-delivery is still a duplicate
+    EXPECT_EQ(
+        std::get<std::vector<ingested_event>>(keep.send(R"({"contract":1})", "contract_signed"))[0]
+            .result,
+        ingest_result::duplicate);
 
     config c;
     c.unknown_events = unknown_event_policy::reject;

@@ -1,7 +1,9 @@
 // The non-durable inbox: dedup marks in a dedup_store, events straight onto the
 // worker queue. Queue slots are reserved before any key is marked, so a full
-// queue refuses the whole body with no mark left behind. A crash loses what is
-// queued; `--store memory` is for tests, benchmarks and throwaway setups.
+// queue refuses the whole body with no mark left behind. An unclassified event
+// is marked and quarantined (logged, not kept), as the durable store does. A
+// crash loses what is queued; `--store memory` is for tests, benchmarks and
+// throwaway setups.
 #pragma once
 
 #include "solarhook/core/clock.hpp"
