@@ -56,6 +56,7 @@ bool durable_inbox::claim(std::int64_t id) {
 void durable_inbox::release(std::int64_t id) {
     std::lock_guard lock(inflight_mutex_);
     inflight_.erase(id);
+    released_since_read_.insert(id);
 }
 
 bool durable_inbox::push_claimed(queued_event ev) {
@@ -211,6 +212,10 @@ void durable_inbox::record_(outcome o, int failures) {
             // stays claimed and only its outcome is written again, with backoff.
             const auto delay = std::min<milliseconds>(
                 k_outcome_retry_first * (1 << std::min(failures, 16)), k_outcome_retry_max);
+            {
+                std::lock_guard lock(unrecorded_mutex_);
+                unrecorded_.push_back(unrecorded{clock_.now() + delay, o, failures + 1});
+            }
             log::error(
                 "could not record an event's outcome; it is not delivered again, the "
                 "write is retried",
@@ -218,8 +223,6 @@ void durable_inbox::record_(outcome o, int failures) {
                  {"error", err->what()},
                  {"failures", failures + 1},
                  {"retry_in_ms", delay.count()}});
-            std::lock_guard lock(unrecorded_mutex_);
-            unrecorded_.push_back(unrecorded{clock_.now() + delay, o, failures + 1});
         });
 }
 
@@ -243,33 +246,47 @@ std::size_t durable_inbox::unrecorded_outcomes() const {
     return unrecorded_.size();
 }
 
-void durable_inbox::dispatch_due() {
+bool durable_inbox::dispatch_due() {
     const auto now = now_ms();
     std::vector<store::stored_event> rows;
+    {
+        // Rows released from here on may have changed since this read.
+        std::lock_guard lock(inflight_mutex_);
+        released_since_read_.clear();
+    }
     try {
-        rows = reader_->due(now, opts_.dispatch_batch);
+        rows = reader_->due(now, opts_.dispatch_batch, cursor_);
     } catch (const store::store_error& e) {
         log::error("cannot read pending events", {{"error", e.what()}});
-        return;
+        return false;
     }
     for (auto& row : rows) {
-        if (!claim(row.id)) {
-            continue;  // queued or being handled right now
+        bool stale = false;
+        {
+            std::lock_guard lock(inflight_mutex_);
+            if (!inflight_.insert(row.id).second) {
+                cursor_ = {row.next_attempt_at, row.id};
+                continue;  // queued or being handled right now
+            }
+            stale = released_since_read_.count(row.id) > 0;
         }
-        // The read above may predate a worker's "done" (or retry) commit that was
-        // followed by its release: only a fresh read after claiming is trustworthy.
-        std::optional<store::stored_event> fresh;
-        try {
-            fresh = reader_->get(row.id);
-        } catch (const store::store_error& e) {
-            release(row.id);
-            log::error("cannot read a pending event", {{"id", row.id}, {"error", e.what()}});
-            return;
-        }
-        if (!fresh || fresh->state != store::event_state::pending || fresh->next_attempt_at > now ||
-            fresh->attempts != row.attempts) {
-            release(row.id);
-            continue;
+        if (stale) {
+            // A worker's outcome was committed and released after the read above:
+            // only a fresh read is trustworthy.
+            std::optional<store::stored_event> fresh;
+            try {
+                fresh = reader_->get(row.id);
+            } catch (const store::store_error& e) {
+                release(row.id);
+                log::error("cannot read a pending event", {{"id", row.id}, {"error", e.what()}});
+                return false;
+            }
+            if (!fresh || fresh->state != store::event_state::pending ||
+                fresh->next_attempt_at > now || fresh->attempts != row.attempts) {
+                release(row.id);
+                cursor_ = {row.next_attempt_at, row.id};
+                continue;
+            }
         }
         std::optional<std::string_view> type_hint;
         if (valid_type_segment(row.type)) {
@@ -286,14 +303,25 @@ void durable_inbox::dispatch_due() {
                     s.mark_dead(id, a, why);
                 },
                 [this, id = row.id](const std::optional<store::store_error>&) { release(id); });
+            cursor_ = {row.next_attempt_at, row.id};
             continue;
         }
         if (!push_claimed(queued_event{std::move(std::get<decoded_event>(decoded)), row.key,
                                        row.request_id, from_unix_ms(row.received_at), row.id,
                                        row.attempts})) {
-            break;  // queue full: the rest wait for the next round
+            // Queue full: the cursor stays before this row, and the queue wakes the
+            // dispatcher once a quarter of it is free again.
+            queue_.notify_when_room(std::max<std::size_t>(1, queue_.capacity() / 4),
+                                    [this] { wake(); });
+            return false;
         }
+        cursor_ = {row.next_attempt_at, row.id};
     }
+    if (rows.size() < static_cast<std::size_t>(opts_.dispatch_batch)) {
+        cursor_ = {};  // the walk reached the end: the next one starts from the oldest
+        return false;
+    }
+    return true;
 }
 
 void durable_inbox::maintain() {
@@ -331,7 +359,14 @@ void durable_inbox::run() {
     auto next_maintenance = steady_clock::now();
     for (;;) {
         retry_unrecorded();
-        dispatch_due();
+        // No cap per round: a backlog (a crash, an outage, a replay) is walked in
+        // batches for as long as the queue takes them.
+        while (dispatch_due()) {
+            std::lock_guard lock(mutex_);
+            if (stopping_) {
+                return;
+            }
+        }
         if (!committer_.healthy()) {
             // Nothing else may be writing; an empty commit tells us when the store is back.
             committer_.submit([](store::event_store&) {},
@@ -341,8 +376,18 @@ void durable_inbox::run() {
             maintain();
             next_maintenance = steady_clock::now() + opts_.maintenance_interval;
         }
+        // Sleep until the next retry is due, the poll interval at most; the queue
+        // (room again), a commit (new rows) or stop() may wake it sooner.
+        auto wait = opts_.poll_interval;
+        try {
+            const auto now = now_ms();
+            if (const auto next = reader_->next_due_after(now)) {
+                wait = std::clamp(milliseconds(*next - now), milliseconds(1), wait);
+            }
+        } catch (const store::store_error&) {
+        }
         std::unique_lock lock(mutex_);
-        wake_.wait_for(lock, opts_.poll_interval, [this] { return stopping_ || poke_; });
+        wake_.wait_for(lock, wait, [this] { return stopping_ || poke_; });
         poke_ = false;
         if (stopping_) {
             return;

@@ -131,12 +131,36 @@ std::vector<queued_event> event_queue::pop_batch(std::size_t max, std::size_t sh
     for (std::size_t i = 0; i < n; ++i) {
         out.push_back(pop_locked());
     }
+    auto room = take_room_callback_locked();
     // What this consumer left behind is for a sleeping one.
     if (count_ > 0 && claim_wake_locked()) {
         lock.unlock();
         not_empty_.notify_one();
+    } else {
+        lock.unlock();
+    }
+    if (room) {
+        room();
     }
     return out;
+}
+
+std::function<void()> event_queue::take_room_callback_locked() {
+    if (room_wanted_ == 0 || capacity_ - std::min(capacity_, count_ + reserved_) < room_wanted_) {
+        return {};
+    }
+    room_wanted_ = 0;
+    return std::move(on_room_);
+}
+
+void event_queue::notify_when_room(std::size_t free_slots, std::function<void()> on_room) {
+    std::unique_lock lock(mutex_);
+    room_wanted_ = std::clamp<std::size_t>(free_slots, 1, capacity_);
+    on_room_ = std::move(on_room);
+    if (auto now = take_room_callback_locked()) {
+        lock.unlock();
+        now();
+    }
 }
 
 void event_queue::close() {

@@ -295,13 +295,26 @@ std::vector<stored_event> event_store::query(statement& st) {
     return out;
 }
 
-std::vector<stored_event> event_store::due(millis now, int limit) {
-    auto st =
-        db_.prepare(fmt::format("SELECT {} FROM events WHERE state='pending' AND "
-                                "next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2",
-                                k_columns));
-    st.bind(1, now).bind(2, limit);
+std::vector<stored_event> event_store::due(millis now, int limit, const due_cursor& after) {
+    static const std::string sql = fmt::format(
+        "SELECT {} FROM events WHERE state='pending' AND next_attempt_at <= ?1 AND "
+        "(next_attempt_at, id) > (?3, ?4) ORDER BY next_attempt_at, id LIMIT ?2",
+        k_columns);
+    auto& st = db_.cached(sql);
+    st.bind(1, now).bind(2, limit).bind(3, after.next_attempt_at).bind(4, after.id);
     return query(st);
+}
+
+std::optional<millis> event_store::next_due_after(millis now) {
+    auto& st = db_.cached(
+        "SELECT MIN(next_attempt_at) FROM events WHERE state='pending' AND next_attempt_at > ?1");
+    st.bind(1, now);
+    std::optional<millis> out;
+    if (st.step() && !st.null_at(0)) {
+        out = st.int_at(0);
+    }
+    st.reset();
+    return out;
 }
 
 void event_store::load_dedup_keys(millis now) {

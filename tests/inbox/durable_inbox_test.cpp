@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <set>
 #include <sstream>
 
 #include "solarhook/app/events_cli.hpp"
@@ -316,6 +317,35 @@ TEST(durable_inbox, an_outcome_that_cannot_be_written_never_reruns_the_sinks) {
     }));
     EXPECT_EQ(s.recorder->count(), 1u);
     EXPECT_EQ(s.svc->durable()->unrecorded_outcomes(), 0u);
+}
+
+TEST(durable_inbox, a_backlog_larger_than_the_queue_drains_without_waiting_for_the_poll) {
+    test::log_capture logs(log::level::warn);
+    test::temp_dir dir;
+    constexpr int n = 3000;
+    {
+        store::event_store st(dir.file("solarhook.db"), store::durability::normal, 1s);
+        st.begin();
+        for (int i = 0; i < n; ++i) {
+            st.insert_event(store::new_event{"recent_draft_project", "k" + std::to_string(i),
+                                             draft(i), "{}", "old"},
+                            1000, 2000);
+        }
+        st.commit();
+    }
+    config c = durable_config(dir);
+    c.queue_capacity = 50;  // the backlog is 60 queues long
+    c.limits.max_events_per_request = 50;
+    c.store.dispatch_poll = 60s;  // only the queue's "room again" can keep the drain going
+    durable_service s(c, std::make_shared<test::recording_handler>());
+    ASSERT_TRUE(s.recorder->wait_count(n, 30s)) << s.recorder->count();
+    ASSERT_TRUE(test::eventually([&] { return !s.reader().stats().oldest_pending.has_value(); }));
+    std::set<std::int64_t> ids;
+    for (const auto& ev : s.recorder->seen()) {
+        ids.insert(ev.id);
+    }
+    EXPECT_EQ(ids.size(), static_cast<std::size_t>(n));
+    EXPECT_EQ(s.recorder->count(), static_cast<std::size_t>(n));  // each once
 }
 
 TEST(durable_inbox, refused_and_unclassified_bodies_are_quarantined) {

@@ -38,7 +38,7 @@ class durable_inbox final : public inbox {
         std::int64_t quarantine_max_bytes = 64ll << 20;
         std::chrono::milliseconds poll_interval{250};
         std::chrono::milliseconds maintenance_interval{10'000};
-        int dispatch_batch = 256;
+        int dispatch_batch = 1024;
     };
 
     // `reader` is a second connection to the same file, used only by the dispatcher.
@@ -81,7 +81,8 @@ class durable_inbox final : public inbox {
     void record_(outcome o, int failures);
     void retry_unrecorded();
     void run();
-    void dispatch_due();
+    // One batch of due rows onto the queue; true if there may be more right now.
+    bool dispatch_due();
     void maintain();
     // Pushes an event whose id the caller has claimed; releases the claim if the
     // queue is full (the row stays pending for a later round).
@@ -101,6 +102,8 @@ class durable_inbox final : public inbox {
 
     std::mutex inflight_mutex_;
     std::unordered_set<std::int64_t> inflight_;  // queued or being handled
+    std::unordered_set<std::int64_t> released_since_read_;
+    store::due_cursor cursor_;  // the dispatcher's walk; its thread only
 
     std::mutex mutex_;
     std::condition_variable wake_;

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -72,6 +73,10 @@ class event_queue {
     // True when a single-slot reservation would be refused right now.
     bool full() const;
     std::uint64_t refused() const;
+    // Calls `on_room` once, from a consumer's thread, when a pop leaves at least
+    // `free_slots` free (at once if that holds already): a producer refused for
+    // lack of room sleeps until then instead of polling.
+    void notify_when_room(std::size_t free_slots, std::function<void()> on_room);
 
   private:
     void release(std::size_t n);
@@ -98,6 +103,10 @@ class event_queue {
     std::size_t wakes_pending_ = 0;
     std::size_t lingering_ = 0;
     std::uint64_t refused_ = 0;
+    std::size_t room_wanted_ = 0;  // 0: nobody waits for room
+    std::function<void()> on_room_;
+    // Takes the room callback if its room is there now; call it after unlocking.
+    std::function<void()> take_room_callback_locked();
 };
 
 }  // namespace solarhook

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -48,6 +49,12 @@ struct stored_event {
     millis next_attempt_at = 0;
     std::string last_error;
     std::string request_id;
+};
+
+// A place in the due order (next_attempt_at, id); the default is before every row.
+struct due_cursor {
+    millis next_attempt_at = std::numeric_limits<millis>::min();
+    std::int64_t id = 0;
 };
 
 struct list_filter {
@@ -100,8 +107,12 @@ class event_store {
     void schedule_retry(std::int64_t id, int attempts, millis next_at, const std::string& error);
     void mark_dead(std::int64_t id, int attempts, const std::string& error);
 
-    // Pending events whose next attempt is due, oldest first.
-    std::vector<stored_event> due(millis now, int limit);
+    // Pending events whose next attempt is due, oldest first; with a cursor, only
+    // those after it in that order (next_attempt_at, id): a walk through a backlog
+    // in batches, by the events_due index, that never reads a row twice.
+    std::vector<stored_event> due(millis now, int limit, const due_cursor& after = {});
+    // The earliest next_attempt_at of a pending event after `now`, if any.
+    std::optional<millis> next_due_after(millis now);
     std::size_t purge_dedup(millis now, int limit);
     std::size_t prune_done(millis received_before, int limit);
     // Keeps at most max_rows quarantined rows and max_bytes of their payloads, oldest dropped
