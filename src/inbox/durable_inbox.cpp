@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <future>
 #include <iterator>
 
 #include "solarhook/decode/decoder.hpp"
@@ -324,35 +325,73 @@ bool durable_inbox::dispatch_due() {
     return true;
 }
 
-void durable_inbox::maintain() {
+durable_inbox::maintenance_report durable_inbox::maintain() {
     const auto now = now_ms();
     const auto done_before = now - duration_cast<milliseconds>(opts_.done_retention).count();
-    committer_.submit(
-        [this, now, done_before, rows = opts_.quarantine_max_rows,
-         bytes = opts_.quarantine_max_bytes](store::event_store& s) {
-            // A forgotten key weakens dedup (its re-delivery would be processed
-            // again), so the operator hears of it, once per maintenance round.
-            if (const auto evicted = s.dedup_evicted(); evicted > evictions_reported_) {
-                log::warn("dedup keys forgotten before their TTL: raise dedup.max_entries",
-                          {{"forgotten", evicted - evictions_reported_},
-                           {"forgotten_since_start", evicted}});
-                evictions_reported_ = evicted;
-            }
-            // Small batches keep each maintenance transaction short.
-            const auto keys = s.purge_dedup(now, 1000);
-            const auto done = s.prune_done(done_before, 1000);
-            const auto quarantined = s.bound_quarantine(rows, bytes);
-            if (keys + done + quarantined > 0) {
-                log::debug("store maintenance", {{"dedup_keys_expired", keys},
-                                                 {"done_pruned", done},
-                                                 {"quarantine_dropped", quarantined}});
-            }
-        },
-        [](const std::optional<store::store_error>& err) {
-            if (err) {
-                log::warn("store maintenance failed", {{"error", err->what()}});
-            }
+    maintenance_report total;
+    // Runs one step through the writer and waits for it: the dispatcher may wait,
+    // requests never do (their commits interleave with these steps).
+    const auto step = [this](auto&& op) -> std::optional<maintenance_report> {
+        auto result = std::make_shared<std::promise<std::optional<maintenance_report>>>();
+        auto got = result->get_future();
+        auto counts = std::make_shared<maintenance_report>();
+        committer_.submit([op, counts](store::event_store& s) { op(s, *counts); },
+                          [result, counts](const std::optional<store::store_error>& err) {
+                              if (err) {
+                                  log::warn("store maintenance failed", {{"error", err->what()}});
+                                  result->set_value(std::nullopt);
+                              } else {
+                                  result->set_value(*counts);
+                              }
+                          });
+        return got.get();
+    };
+    // A forgotten key weakens dedup (its re-delivery would be processed again), so
+    // the operator hears of it, once per maintenance round.
+    step([this](store::event_store& s, maintenance_report&) {
+        if (const auto evicted = s.dedup_evicted(); evicted > evictions_reported_) {
+            log::warn(
+                "dedup keys forgotten before their TTL: raise dedup.max_entries",
+                {{"forgotten", evicted - evictions_reported_}, {"forgotten_since_start", evicted}});
+            evictions_reported_ = evicted;
+        }
+    });
+    // Chunks keep each transaction short; there is no cap on chunks, so retention
+    // keeps up with any rate the writer can ingest.
+    for (;;) {
+        const auto r = step([now, done_before, n = opts_.retention_chunk](store::event_store& s,
+                                                                          maintenance_report& c) {
+            c.dedup_keys_expired = s.purge_dedup(now, n);
+            c.done_pruned = s.prune_done(done_before, n);
         });
+        if (!r) {
+            break;
+        }
+        total.dedup_keys_expired += r->dedup_keys_expired;
+        total.done_pruned += r->done_pruned;
+        total.steps += 1;
+        if (r->dedup_keys_expired < static_cast<std::size_t>(opts_.retention_chunk) &&
+            r->done_pruned < static_cast<std::size_t>(opts_.retention_chunk)) {
+            break;
+        }
+        std::lock_guard lock(mutex_);
+        if (stopping_) {
+            break;
+        }
+    }
+    if (const auto r = step([rows = opts_.quarantine_max_rows, bytes = opts_.quarantine_max_bytes](
+                                store::event_store& s, maintenance_report& c) {
+            c.quarantine_dropped = s.bound_quarantine(rows, bytes);
+        })) {
+        total.quarantine_dropped = r->quarantine_dropped;
+    }
+    if (total.dedup_keys_expired + total.done_pruned + total.quarantine_dropped > 0) {
+        log::debug("store maintenance", {{"dedup_keys_expired", total.dedup_keys_expired},
+                                         {"done_pruned", total.done_pruned},
+                                         {"quarantine_dropped", total.quarantine_dropped},
+                                         {"steps", total.steps}});
+    }
+    return total;
 }
 
 void durable_inbox::run() {

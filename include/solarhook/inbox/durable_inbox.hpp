@@ -39,6 +39,7 @@ class durable_inbox final : public inbox {
         std::chrono::milliseconds poll_interval{250};
         std::chrono::milliseconds maintenance_interval{10'000};
         int dispatch_batch = 1024;
+        int retention_chunk = 5000;  // rows deleted per maintenance transaction
     };
 
     // `reader` is a second connection to the same file, used only by the dispatcher.
@@ -63,6 +64,17 @@ class durable_inbox final : public inbox {
     // Outcomes waiting to be written again (the dispatcher does it each round).
     std::size_t unrecorded_outcomes() const;
 
+    struct maintenance_report {
+        std::size_t dedup_keys_expired = 0;
+        std::size_t done_pruned = 0;
+        std::size_t quarantine_dropped = 0;
+        std::size_t steps = 0;  // retention transactions
+    };
+    // One maintenance round, as the dispatcher runs it every maintenance_interval:
+    // expired keys and done rows past retention go, in chunks, until none is left;
+    // the quarantine is bounded. Blocks until the writer has done it.
+    maintenance_report maintain();
+
   private:
     struct outcome {
         std::int64_t id;
@@ -83,7 +95,6 @@ class durable_inbox final : public inbox {
     void run();
     // One batch of due rows onto the queue; true if there may be more right now.
     bool dispatch_due();
-    void maintain();
     // Pushes an event whose id the caller has claimed; releases the claim if the
     // queue is full (the row stays pending for a later round).
     bool push_claimed(queued_event ev);
