@@ -27,6 +27,8 @@ service::service(config cfg, std::vector<std::shared_ptr<handler>> handlers, con
         writer_ = std::make_unique<store::event_store>(
             database_path(), level, cfg_.store.busy_timeout, cfg_.dedup.max_entries);
         writer_->load_dedup_keys(to_unix_ms(clk.now()));
+        writer_->set_quarantine_bound(cfg_.retention.quarantine_max_rows,
+                                      cfg_.retention.quarantine_max_bytes);
         committer_ = std::make_unique<store::group_committer>(
             *writer_, store::group_committer::options{cfg_.store.group_commit_max_batch,
                                                       group_commit_wait(cfg_.store)});
@@ -38,6 +40,7 @@ service::service(config cfg, std::vector<std::shared_ptr<handler>> handlers, con
         opts.quarantine_max_rows = cfg_.retention.quarantine_max_rows;
         opts.quarantine_max_bytes = cfg_.retention.quarantine_max_bytes;
         opts.poll_interval = cfg_.store.dispatch_poll;
+        opts.max_disk_bytes = cfg_.store.max_disk_bytes;
         durable_ = std::make_unique<durable_inbox>(
             *committer_,
             std::make_unique<store::event_store>(database_path(), level, cfg_.store.busy_timeout),

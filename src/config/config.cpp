@@ -178,6 +178,11 @@ const std::map<std::string, setter>& store_table() {
          [](config& c, const json& v, const std::string& k) {
              c.store.dispatch_poll = get_ms(v, k, 1, 60'000);
          }},
+        {"max_disk_bytes",
+         [](config& c, const json& v, const std::string& k) {
+             c.store.max_disk_bytes =
+                 static_cast<std::int64_t>(get_uint(v, k, 1ull << 20, 1ull << 50));
+         }},
     };
     return t;
 }
@@ -393,7 +398,8 @@ json to_json(const config& c) {
           {"busy_timeout_ms", c.store.busy_timeout.count()},
           {"group_commit_max_batch", c.store.group_commit_max_batch},
           {"group_commit_max_wait_us", group_commit_wait(c.store).count()},
-          {"dispatch_poll_ms", c.store.dispatch_poll.count()}}},
+          {"dispatch_poll_ms", c.store.dispatch_poll.count()},
+          {"max_disk_bytes", c.store.max_disk_bytes}}},
         {"retry",
          {{"initial_ms", c.retry.initial.count()},
           {"max_ms", c.retry.max_delay.count()},

@@ -148,10 +148,16 @@ void webhook_endpoint::handle(const request& req, std::string_view request_id,
             if (ingest_.ready()) {
                 return done(json_answer(bhttp::status::ok, R"({"status":"ready"})", req.base()));
             }
-            return done(json_answer(
-                bhttp::status::service_unavailable,
-                ingest_.draining() ? R"({"status":"draining"})" : R"({"status":"not_ready"})",
-                req.base()));
+            if (ingest_.draining()) {
+                return done(json_answer(bhttp::status::service_unavailable,
+                                        R"({"status":"draining"})", req.base()));
+            } else {
+                std::string body = R"({"reason":)";
+                append_json_string(body, ingest_.not_ready_reason());
+                body += R"(,"status":"not_ready"})";
+                return done(
+                    json_answer(bhttp::status::service_unavailable, std::move(body), req.base()));
+            }
         case route_kind::webhook:
             break;
     }

@@ -27,6 +27,7 @@ store::millis durable_inbox::now_ms() const {
 }
 
 void durable_inbox::start() {
+    measure_disk();  // before the first request: a full store refuses from the start
     dispatcher_ = std::thread([this] { run(); });
 }
 
@@ -70,8 +71,39 @@ bool durable_inbox::push_claimed(queued_event ev) {
     return true;
 }
 
+bool durable_inbox::over_disk_limit() const noexcept {
+    return disk_bytes_.load() + added_since_measure_.load() >= opts_.max_disk_bytes;
+}
+
+std::string durable_inbox::not_ready_reason() const {
+    if (!committer_.healthy()) {
+        return "store_failing";
+    }
+    if (over_disk_limit()) {
+        return "store_full";
+    }
+    return "";
+}
+
+void durable_inbox::measure_disk() {
+    try {
+        const auto bytes = reader_->disk_bytes();
+        added_since_measure_ = 0;
+        disk_bytes_ = bytes;
+    } catch (const std::exception&) {
+    }
+}
+
 void durable_inbox::store(std::vector<inbox_entry> entries, std::string request_id,
                           std::function<void(inbox_outcome)> done) {
+    if (over_disk_limit()) {
+        // Nothing acknowledged is ever dropped to make room: new events wait.
+        done(problem{errc::store_unavailable,
+                     fmt::format("the event store is at its size limit (store.max_disk_bytes = "
+                                 "{}); nothing was stored, retry later",
+                                 opts_.max_disk_bytes)});
+        return;
+    }
     struct batch {
         std::vector<inbox_entry> entries;
         std::vector<store::new_event> rows;
@@ -91,6 +123,12 @@ void durable_inbox::store(std::vector<inbox_entry> entries, std::string request_
     }
     b->ids.resize(entries.size());
     b->entries = std::move(entries);
+    // Each row costs its payloads and, about, a key and index entries on disk.
+    std::int64_t bytes = 0;
+    for (const auto& r : b->rows) {
+        bytes += static_cast<std::int64_t>(r.raw.size() + r.typed.size() + 2 * r.key.size() + 128);
+    }
+    added_since_measure_ += bytes;
 
     const auto now = to_unix_ms(b->now);
     const auto expires = to_unix_ms(b->now + opts_.dedup_ttl);
@@ -132,6 +170,12 @@ void durable_inbox::store(std::vector<inbox_entry> entries, std::string request_
 
 void durable_inbox::quarantine(std::string type, std::string body, std::string reason,
                                std::string request_id) {
+    if (over_disk_limit()) {
+        log::warn("a refused body was not quarantined: the store is at its size limit",
+                  {{"request_id", request_id}, {"type", type}, {"bytes", body.size()}});
+        return;
+    }
+    added_since_measure_ += static_cast<std::int64_t>(body.size() + 128);
     const auto now = now_ms();
     committer_.submit(
         [type = std::move(type), body = std::move(body), reason = std::move(reason),
@@ -385,10 +429,41 @@ durable_inbox::maintenance_report durable_inbox::maintain() {
         })) {
         total.quarantine_dropped = r->quarantine_dropped;
     }
+    // Pages freed by the deletes go back to the file system, a few MB per step.
+    constexpr int k_pages_per_step = 4096;
+    for (;;) {
+        const auto r = step([](store::event_store& s, maintenance_report& c) {
+            const auto free = s.free_pages();
+            if (free > 0) {
+                const auto n = static_cast<int>(std::min<std::int64_t>(free, k_pages_per_step));
+                s.release_free_pages(n);
+                c.pages_released = static_cast<std::size_t>(n);
+            }
+        });
+        if (!r) {
+            break;
+        }
+        total.pages_released += r->pages_released;
+        if (r->pages_released < static_cast<std::size_t>(k_pages_per_step)) {
+            break;
+        }
+    }
+    if (total.pages_released > 0 || over_disk_limit()) {
+        // The freed pages leave the file, and the WAL its largest size, only once
+        // the WAL is copied back and cut: from the dispatcher's own connection, so
+        // the writer waits only while the copy runs.
+        try {
+            reader_->checkpoint_truncate();
+        } catch (const store::store_error& e) {
+            log::warn("WAL checkpoint failed", {{"error", e.what()}});
+        }
+        measure_disk();
+    }
     if (total.dedup_keys_expired + total.done_pruned + total.quarantine_dropped > 0) {
         log::debug("store maintenance", {{"dedup_keys_expired", total.dedup_keys_expired},
                                          {"done_pruned", total.done_pruned},
                                          {"quarantine_dropped", total.quarantine_dropped},
+                                         {"pages_released", total.pages_released},
                                          {"steps", total.steps}});
     }
     return total;
@@ -397,6 +472,7 @@ durable_inbox::maintenance_report durable_inbox::maintain() {
 void durable_inbox::run() {
     auto next_maintenance = steady_clock::now();
     for (;;) {
+        measure_disk();
         retry_unrecorded();
         // No cap per round: a backlog (a crash, an outage, a replay) is walked in
         // batches for as long as the queue takes them.

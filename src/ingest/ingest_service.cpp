@@ -24,6 +24,13 @@ ingest_service::ingest_service(const config& cfg, inbox& box)
       unknown_(cfg.unknown_events),
       inbox_(box) {}
 
+std::string ingest_service::not_ready_reason() const {
+    if (draining_) {
+        return "draining";
+    }
+    return inbox_.not_ready_reason();
+}
+
 bool ingest_service::ready() const {
     return !draining_ && inbox_.ready();
 }

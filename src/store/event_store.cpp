@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <filesystem>
 
 namespace solarhook::store {
 namespace {
@@ -73,6 +74,32 @@ constexpr std::array<std::string_view, event_store::k_schema_version> k_migratio
        CREATE INDEX events_done ON events(received_at) WHERE state='done';
        CREATE INDEX events_quarantined ON events(id) WHERE state='quarantined';
        CREATE INDEX events_dead ON events(id) WHERE state='dead';)",
+    // The quarantine's size kept exact by triggers, so its bound can be checked on
+    // every insert in O(1) instead of by a periodic window query (issue 12: a flood
+    // of refused bodies grew the file to 4 GB between rounds). Bytes, not
+    // characters: length() of a BLOB cast.
+    R"(CREATE TABLE quarantine_totals (id INTEGER PRIMARY KEY CHECK (id = 1),
+                                      rows INTEGER NOT NULL, bytes INTEGER NOT NULL);
+       INSERT INTO quarantine_totals
+         SELECT 1, COUNT(*), COALESCE(SUM(length(CAST(raw AS BLOB))), 0) FROM events
+         WHERE state = 'quarantined';
+       CREATE TRIGGER quarantine_in AFTER INSERT ON events WHEN new.state = 'quarantined' BEGIN
+         UPDATE quarantine_totals SET rows = rows + 1,
+           bytes = bytes + length(CAST(new.raw AS BLOB)) WHERE id = 1;
+       END;
+       CREATE TRIGGER quarantine_out AFTER DELETE ON events WHEN old.state = 'quarantined' BEGIN
+         UPDATE quarantine_totals SET rows = rows - 1,
+           bytes = bytes - length(CAST(old.raw AS BLOB)) WHERE id = 1;
+       END;
+       CREATE TRIGGER quarantine_change AFTER UPDATE OF state, raw ON events
+         WHEN old.state = 'quarantined' OR new.state = 'quarantined' BEGIN
+         UPDATE quarantine_totals SET
+           rows = rows - (old.state = 'quarantined') + (new.state = 'quarantined'),
+           bytes = bytes
+             - (CASE WHEN old.state = 'quarantined' THEN length(CAST(old.raw AS BLOB)) ELSE 0 END)
+             + (CASE WHEN new.state = 'quarantined' THEN length(CAST(new.raw AS BLOB)) ELSE 0 END)
+           WHERE id = 1;
+       END;)",
 };
 
 constexpr std::string_view k_columns =
@@ -120,6 +147,11 @@ event_store::event_store(const std::string& path, durability d,
     // checkpoints (survives a process crash; the last commits may be lost on power loss).
     db_.exec(d == durability::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     db_.exec("PRAGMA foreign_keys=ON");
+    // A checkpointed WAL is cut back to this size instead of staying at its largest.
+    db_.exec("PRAGMA journal_size_limit=16777216");
+    // Freed pages go back to the file system through incremental_vacuum (maintenance).
+    // On a new file this takes effect at once; an older one is rebuilt once below.
+    db_.exec("PRAGMA auto_vacuum=INCREMENTAL");
     migrate();
 }
 
@@ -169,9 +201,17 @@ void event_store::migrate() {
             throw;
         }
     }
-    if (from > 0 && from < k_schema_version) {
-        // A step that copied a table left a WAL as large as the table, and SQLite
-        // keeps a WAL file at its largest size: give that disk space back now.
+    bool rebuilt = false;
+    if (auto av = db_.prepare("PRAGMA auto_vacuum"); av.step() && av.int_at(0) != 2) {
+        av.reset();
+        // A file from before schema 6: rebuilt once, which keeps every row. In WAL
+        // mode VACUUM can change exactly this property.
+        db_.exec("VACUUM");
+        rebuilt = true;
+    }
+    if ((from > 0 && from < k_schema_version) || rebuilt) {
+        // A step that copied a table (or the rebuild) left a WAL as large as the
+        // table, and SQLite keeps a WAL file at its largest size: give that back now.
         db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     }
 }
@@ -231,7 +271,11 @@ std::optional<std::int64_t> event_store::insert_event(const new_event& e, millis
         ins.bind_ref(8, reason);
     }
     ins.run();
-    return db_.last_insert_rowid();
+    const auto id = db_.last_insert_rowid();
+    if (initial == event_state::quarantined) {
+        bound_quarantine(quarantine_max_rows_, quarantine_max_bytes_);
+    }
+    return id;
 }
 
 std::int64_t event_store::insert_quarantined(const std::string& type, const std::string& raw,
@@ -241,7 +285,9 @@ std::int64_t event_store::insert_quarantined(const std::string& type, const std:
         "INSERT INTO events(type, raw, received_at, state, next_attempt_at, last_error, "
         "request_id) VALUES(?1, ?2, ?3, 'quarantined', ?3, ?4, ?5)");
     ins.bind(1, type).bind(2, raw).bind(3, now).bind(4, reason).bind(5, request_id).run();
-    return db_.last_insert_rowid();
+    const auto id = db_.last_insert_rowid();
+    bound_quarantine(quarantine_max_rows_, quarantine_max_bytes_);
+    return id;
 }
 
 void event_store::mark_done(std::int64_t id) {
@@ -362,16 +408,70 @@ std::size_t event_store::prune_done(millis received_before, int limit) {
 }
 
 std::size_t event_store::bound_quarantine(std::int64_t max_rows, std::int64_t max_bytes) {
-    // Walk from the newest down; everything past either budget goes.
-    db_.prepare(
-           "DELETE FROM events WHERE id IN (SELECT id FROM (SELECT id, "
-           "ROW_NUMBER() OVER (ORDER BY id DESC) AS n, "
-           "SUM(length(raw)) OVER (ORDER BY id DESC) AS bytes "
-           "FROM events WHERE state='quarantined') WHERE n > ?1 OR bytes > ?2)")
-        .bind(1, max_rows)
-        .bind(2, max_bytes)
-        .run();
-    return static_cast<std::size_t>(db_.changes());
+    auto& totals = db_.cached("SELECT rows, bytes FROM quarantine_totals WHERE id = 1");
+    std::int64_t rows = 0;
+    std::int64_t bytes = 0;
+    if (totals.step()) {
+        rows = totals.int_at(0);
+        bytes = totals.int_at(1);
+    }
+    totals.reset();
+    if (rows <= max_rows && bytes <= max_bytes) {
+        return 0;
+    }
+    // Oldest first, through the events_quarantined index, just enough to fit.
+    std::vector<std::int64_t> ids;
+    auto& oldest = db_.cached(
+        "SELECT id, length(CAST(raw AS BLOB)) FROM events WHERE state = 'quarantined' ORDER BY id");
+    while ((rows > max_rows || bytes > max_bytes) && oldest.step()) {
+        ids.push_back(oldest.int_at(0));
+        --rows;
+        bytes -= oldest.int_at(1);
+    }
+    oldest.reset();
+    auto& del = db_.cached("DELETE FROM events WHERE id = ?1");
+    for (const auto id : ids) {
+        del.bind(1, id).run();
+    }
+    return ids.size();
+}
+
+std::int64_t event_store::free_pages() {
+    auto st = db_.prepare("PRAGMA freelist_count");
+    return st.step() ? st.int_at(0) : 0;
+}
+
+void event_store::release_free_pages(int pages) {
+    db_.exec(fmt::format("PRAGMA incremental_vacuum({})", pages));
+}
+
+void event_store::checkpoint_truncate() {
+    db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+std::int64_t event_store::disk_bytes() {
+    const char* main = sqlite3_db_filename(db_.handle(), "main");
+    if (main == nullptr || *main == '\0') {
+        return 0;
+    }
+    std::error_code ec;
+    std::int64_t total = 0;
+    for (const auto& f : {std::string(main), std::string(main) + "-wal"}) {
+        const auto n = std::filesystem::file_size(f, ec);
+        if (!ec) {
+            total += static_cast<std::int64_t>(n);
+        }
+    }
+    return total;
+}
+
+std::int64_t event_store::file_bytes() {
+    auto count = db_.prepare("PRAGMA page_count");
+    auto size = db_.prepare("PRAGMA page_size");
+    if (!count.step() || !size.step()) {
+        return 0;
+    }
+    return count.int_at(0) * size.int_at(0);
 }
 
 std::vector<stored_event> event_store::list(const list_filter& f) {

@@ -424,6 +424,7 @@ TEST_F(server_test, full_queue_answers_503_with_retry_after_and_readyz_turns_503
     const auto ready = test::request(s.port(), "GET", "/readyz");
     EXPECT_EQ(ready.status, 503);
     EXPECT_EQ(ready.json()["status"], "not_ready");
+    EXPECT_EQ(ready.json()["reason"], "queue_full");
     EXPECT_EQ(test::request(s.port(), "GET", "/healthz").status, 200);
 
     s.recorder->open_gate();

@@ -387,6 +387,48 @@ TEST(durable_inbox, one_maintenance_round_removes_everything_past_retention) {
               << secs << " s (" << static_cast<int>(2 * old_rows / secs) << " deletions/s)\n";
 }
 
+TEST(durable_inbox, at_max_disk_bytes_new_events_get_503_and_ready_says_why) {
+    test::log_capture logs(log::level::warn);
+    test::temp_dir dir;
+    config c = durable_config(dir);
+    c.store.max_disk_bytes = 2 << 20;
+    c.store.dispatch_poll = 10ms;
+    durable_service s(c, std::make_shared<test::recording_handler>());
+    const std::string pad(40 * 1024, 'p');
+    std::vector<int> acked;
+    test::http_reply refused;
+    for (int i = 0; i < 200 && refused.status == 0; ++i) {
+        const auto r = test::post(s.port(), k_path,
+                                  R"({"pkcustomerquotationid":)" + std::to_string(i) +
+                                      R"(,"quotenickname":")" + pad + "\"}");
+        if (r.status == 200) {
+            acked.push_back(i);
+        } else {
+            refused = r;
+        }
+    }
+    ASSERT_EQ(refused.status, 503);
+    EXPECT_EQ(refused.json()["error"], "store_unavailable");
+    EXPECT_NE(refused.json()["message"].get<std::string>().find("store.max_disk_bytes"),
+              std::string::npos);
+    const auto ready = test::request(s.port(), "GET", "/readyz");
+    EXPECT_EQ(ready.status, 503);
+    EXPECT_EQ(ready.json()["reason"], "store_full");
+    // Every acknowledged event is in the journal, and is processed.
+    ASSERT_TRUE(s.recorder->wait_count(acked.size()));
+    ASSERT_TRUE(test::eventually([&] { return !s.reader().stats().oldest_pending.has_value(); }));
+    EXPECT_EQ(s.reader().stats().by_state_and_type["done"]["recent_draft_project"],
+              static_cast<std::int64_t>(acked.size()));
+    // Retention frees the room: past done_seconds, a round deletes them and gives
+    // the pages back; the store takes events again.
+    s.clk.advance(8 * 24h);
+    s.svc->durable()->maintain();
+    s.svc->durable()->measure_disk();
+    EXPECT_LT(s.svc->durable()->disk_bytes(), c.store.max_disk_bytes);
+    EXPECT_EQ(test::request(s.port(), "GET", "/readyz").status, 200);
+    EXPECT_EQ(test::post(s.port(), k_path, draft(100'000)).status, 200);
+}
+
 TEST(durable_inbox, refused_and_unclassified_bodies_are_quarantined) {
     test::log_capture logs;
     test::temp_dir dir;

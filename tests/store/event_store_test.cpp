@@ -32,6 +32,13 @@ std::string column_of_every_row(event_store& s, const std::string& sql, int colu
     return all;
 }
 
+// The totals the bound is checked against, as the triggers keep them.
+std::pair<std::int64_t, std::int64_t> quarantine_totals(event_store& s) {
+    auto q = s.db().prepare("SELECT rows, bytes FROM quarantine_totals");
+    EXPECT_TRUE(q.step());
+    return {q.int_at(0), q.int_at(1)};
+}
+
 TEST(event_store, migrates_an_empty_database_to_the_current_schema) {
     test::temp_dir dir;
     event_store s(dir.file("a.db"), durability::full, 1s);
@@ -44,7 +51,7 @@ TEST(event_store, migrates_an_empty_database_to_the_current_schema) {
     EXPECT_EQ(sync.int_at(0), 2);  // FULL
     auto steps = s.db().prepare("SELECT group_concat(version) FROM schema_version");
     ASSERT_TRUE(steps.step());
-    EXPECT_EQ(steps.text_at(0), "1,2,3,4,5");
+    EXPECT_EQ(steps.text_at(0), "1,2,3,4,5,6");
 }
 
 TEST(event_store, the_hot_queries_use_the_partial_indexes) {
@@ -165,6 +172,11 @@ TEST(event_store, migrates_a_version_4_database_keeping_every_column) {
         "tbl_name='events' ORDER BY name)");
     ASSERT_TRUE(indexes.step());
     EXPECT_EQ(indexes.text_at(0), "events_dead,events_done,events_due,events_quarantined");
+    // Schema 6: the file was rebuilt for incremental vacuum, the quarantine counted.
+    auto av = s.db().prepare("PRAGMA auto_vacuum");
+    ASSERT_TRUE(av.step());
+    EXPECT_EQ(av.int_at(0), 2);
+    EXPECT_EQ(quarantine_totals(s), (std::pair<std::int64_t, std::int64_t>{1, 1}));
     tx t(s);
     EXPECT_FALSE(s.insert_event(ev("k12"), 10, 1000));  // its key is still live
     const auto next = s.insert_event(ev("new"), 10, 1000);
@@ -195,7 +207,7 @@ TEST(event_store, migrates_a_version_1_database_keeping_its_rows) {
     EXPECT_EQ(s.schema_version(), event_store::k_schema_version);
     auto steps = s.db().prepare("SELECT group_concat(version) FROM schema_version");
     ASSERT_TRUE(steps.step());
-    EXPECT_EQ(steps.text_at(0), "2,3,4,5");  // only the steps this run applied
+    EXPECT_EQ(steps.text_at(0), "2,3,4,5,6");  // only the steps this run applied
     const auto e = s.get(1);
     ASSERT_TRUE(e);
     EXPECT_EQ(e->type, "customer_created");
@@ -334,6 +346,38 @@ TEST(event_store, retention_and_quarantine_bounds) {
     const auto left = s.list(list_filter{event_state::quarantined, std::nullopt, std::nullopt, 50});
     ASSERT_EQ(left.size(), 2u);
     EXPECT_GT(left[0].id, left[1].id);  // newest kept
+}
+
+TEST(event_store, the_quarantine_bound_holds_at_every_insert) {
+    test::temp_dir dir;
+    event_store s(dir.file("a.db"), durability::normal, 1s);
+    s.set_quarantine_bound(3, 1'000'000);
+    tx t(s);
+    for (int i = 0; i < 10; ++i) {
+        s.insert_quarantined("x", std::string(100, 'a'), "why", "r", i);
+        EXPECT_LE(quarantine_totals(s).first, 3);
+    }
+    auto left = s.list(list_filter{event_state::quarantined, std::nullopt, std::nullopt, 50});
+    ASSERT_EQ(left.size(), 3u);
+    EXPECT_EQ(left.back().id, 8);  // the three newest: 8, 9, 10
+    // By bytes (multi-byte text counts in bytes): 3 x 300 bytes fit in 1,000, a fourth does not.
+    s.set_quarantine_bound(1'000'000, 1000);
+    const std::string body = std::string(296, 'b') + "\u00e9\u00e9";  // 300 bytes, 298 characters
+    for (int i = 0; i < 5; ++i) {
+        s.insert_quarantined("y", body, "why", "r", 100 + i);
+        EXPECT_LE(quarantine_totals(s).second, 1000);
+    }
+    EXPECT_EQ(quarantine_totals(s), (std::pair<std::int64_t, std::int64_t>{3, 900}));
+    // An unclassified event starts quarantined: bounded the same way.
+    s.set_quarantine_bound(2, 1'000'000);
+    s.insert_event(ev("u1", "contract_signed"), 1, 100, event_state::quarantined, "unclassified");
+    EXPECT_EQ(quarantine_totals(s).first, 2);
+    // Replays and deletes keep the totals exact.
+    left = s.list(list_filter{event_state::quarantined, std::nullopt, std::nullopt, 50});
+    EXPECT_EQ(s.replay({left[0].id}, 5), 1u);
+    EXPECT_EQ(quarantine_totals(s).first, 1);
+    s.db().exec("DELETE FROM events WHERE state = 'quarantined'");
+    EXPECT_EQ(quarantine_totals(s), (std::pair<std::int64_t, std::int64_t>{0, 0}));
 }
 
 TEST(event_store, list_filters_and_stats) {

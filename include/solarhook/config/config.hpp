@@ -32,6 +32,7 @@ struct store_config {
     // fsync to batch behind. group_commit_wait() resolves it.
     std::optional<std::chrono::microseconds> group_commit_max_wait;
     std::chrono::milliseconds dispatch_poll{250};
+    std::int64_t max_disk_bytes = 2ll << 30;  // database + WAL; past it new events get 503
 };
 
 struct retry_config {

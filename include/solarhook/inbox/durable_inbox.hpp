@@ -10,6 +10,7 @@
 // between a handler finishing and its outcome's commit.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -40,6 +41,9 @@ class durable_inbox final : public inbox {
         std::chrono::milliseconds maintenance_interval{10'000};
         int dispatch_batch = 1024;
         int retention_chunk = 5000;  // rows deleted per maintenance transaction
+        // Past this (database and WAL on disk, plus what was stored since it was
+        // last measured) new events are refused with 503 until retention frees room.
+        std::int64_t max_disk_bytes = 2ll << 30;
     };
 
     // `reader` is a second connection to the same file, used only by the dispatcher.
@@ -57,7 +61,13 @@ class durable_inbox final : public inbox {
                std::function<void(inbox_outcome)> done) override;
     void quarantine(std::string type, std::string body, std::string reason,
                     std::string request_id) override;
-    bool ready() const override { return committer_.healthy(); }
+    bool ready() const override { return committer_.healthy() && !over_disk_limit(); }
+    std::string not_ready_reason() const override;
+    // The last measured disk use, and whether it (with what came since) is at the limit.
+    std::int64_t disk_bytes() const noexcept { return disk_bytes_.load(); }
+    bool over_disk_limit() const noexcept;
+    // Measures the disk use now (the dispatcher does it every round).
+    void measure_disk();
 
     // The worker pool's completion hook.
     void on_processed(const queued_event& ev, const std::string* error);
@@ -69,6 +79,7 @@ class durable_inbox final : public inbox {
         std::size_t done_pruned = 0;
         std::size_t quarantine_dropped = 0;
         std::size_t steps = 0;  // retention transactions
+        std::size_t pages_released = 0;
     };
     // One maintenance round, as the dispatcher runs it every maintenance_interval:
     // expired keys and done rows past retention go, in chunks, until none is left;
@@ -107,6 +118,9 @@ class durable_inbox final : public inbox {
     event_queue& queue_;
     const clock& clock_;
     const options opts_;
+
+    std::atomic<std::int64_t> disk_bytes_{0};
+    std::atomic<std::int64_t> added_since_measure_{0};
 
     mutable std::mutex unrecorded_mutex_;
     std::vector<unrecorded> unrecorded_;

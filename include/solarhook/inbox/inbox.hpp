@@ -36,8 +36,11 @@ class inbox {
     // Keeps a refused body (422) so an operator can inspect it; best effort.
     virtual void quarantine(std::string type, std::string body, std::string reason,
                             std::string request_id) = 0;
-    // False while new events could not be kept (queue full, store failing).
+    // False while new events could not be kept (queue full, store failing, store
+    // at its size limit).
     virtual bool ready() const = 0;
+    // Why not ready, for /readyz; empty when ready.
+    virtual std::string not_ready_reason() const { return ready() ? "" : "not_ready"; }
 };
 
 }  // namespace solarhook

@@ -21,6 +21,7 @@ class memory_inbox final : public inbox {
                std::function<void(inbox_outcome)> done) override;
     void quarantine(std::string, std::string, std::string, std::string) override {}
     bool ready() const override { return !queue_.full(); }
+    std::string not_ready_reason() const override { return ready() ? "" : "queue_full"; }
 
   private:
     dedup_store& dedup_;

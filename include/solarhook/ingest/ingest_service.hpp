@@ -48,6 +48,8 @@ class ingest_service {
 
     // False while draining or while the inbox cannot take events.
     bool ready() const;
+    // Why not ready ("draining", "store_full", ...); empty when ready.
+    std::string not_ready_reason() const;
     void begin_draining() noexcept { draining_ = true; }
     bool draining() const noexcept { return draining_; }
 

@@ -72,7 +72,7 @@ struct store_stats {
 
 class event_store {
   public:
-    static constexpr int k_schema_version = 5;
+    static constexpr int k_schema_version = 6;
 
     // Opens (creating if needed) and migrates. busy_timeout bounds lock waits. At
     // most dedup_max_keys live keys are indexed; past that the earliest to expire
@@ -116,8 +116,22 @@ class event_store {
     std::size_t purge_dedup(millis now, int limit);
     std::size_t prune_done(millis received_before, int limit);
     // Keeps at most max_rows quarantined rows and max_bytes of their payloads, oldest dropped
-    // first.
+    // first. Checked in O(1) (triggers keep the totals); inserts of quarantined rows
+    // apply the bound set by set_quarantine_bound at once.
     std::size_t bound_quarantine(std::int64_t max_rows, std::int64_t max_bytes);
+    void set_quarantine_bound(std::int64_t max_rows, std::int64_t max_bytes) noexcept {
+        quarantine_max_rows_ = max_rows;
+        quarantine_max_bytes_ = max_bytes;
+    }
+    // Disk use: the file's pages, its free pages, and giving up to `pages` of them
+    // back to the file system (auto_vacuum=INCREMENTAL).
+    std::int64_t file_bytes();
+    // What the database takes on disk: its file and its WAL.
+    std::int64_t disk_bytes();
+    std::int64_t free_pages();
+    void release_free_pages(int pages);
+    // Copies the WAL into the database and truncates it; outside any transaction.
+    void checkpoint_truncate();
 
     std::vector<stored_event> list(const list_filter& f);
     std::optional<stored_event> get(std::int64_t id);
@@ -135,6 +149,8 @@ class event_store {
 
     database db_;
     std::size_t dedup_max_keys_ = 1'000'000;
+    std::int64_t quarantine_max_rows_ = std::numeric_limits<std::int64_t>::max();
+    std::int64_t quarantine_max_bytes_ = std::numeric_limits<std::int64_t>::max();
     std::unique_ptr<memory_dedup_store> keys_;  // the writer's; null until loaded
     std::vector<std::string> txn_marks_;        // keys marked since begin(), for rollback
 };
