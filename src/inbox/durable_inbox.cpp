@@ -171,21 +171,33 @@ void durable_inbox::store(std::vector<inbox_entry> entries, std::string request_
 void durable_inbox::quarantine(std::string type, std::string body, std::string reason,
                                std::string request_id) {
     if (over_disk_limit()) {
-        log::warn("a refused body was not quarantined: the store is at its size limit",
-                  {{"request_id", request_id}, {"type", type}, {"bytes", body.size()}});
+        ++quarantine_skipped_;
         return;
     }
-    added_since_measure_ += static_cast<std::int64_t>(body.size() + 128);
+    // Best effort, and bounded: a flood of refused bodies must neither queue
+    // without limit in the writer (memory) nor hold up the commits of valid events.
+    const auto bytes = static_cast<std::int64_t>(body.size() + type.size() + reason.size() + 128);
+    if (quarantine_in_flight_.fetch_add(bytes) + bytes > k_quarantine_in_flight_max) {
+        quarantine_in_flight_ -= bytes;
+        ++quarantine_skipped_;
+        return;
+    }
+    added_since_measure_ += bytes;
     const auto now = now_ms();
     committer_.submit(
         [type = std::move(type), body = std::move(body), reason = std::move(reason),
          request_id = std::move(request_id),
          now](store::event_store& s) { s.insert_quarantined(type, body, reason, request_id, now); },
-        [](const std::optional<store::store_error>& err) {
+        [this, bytes](const std::optional<store::store_error>& err) {
+            quarantine_in_flight_ -= bytes;
             if (err) {
                 log::error("could not quarantine a refused body", {{"error", err->what()}});
             }
         });
+}
+
+std::uint64_t durable_inbox::quarantine_skipped() const noexcept {
+    return quarantine_skipped_.load();
 }
 
 void durable_inbox::on_processed(const queued_event& ev, const std::string* error) {
@@ -448,7 +460,7 @@ durable_inbox::maintenance_report durable_inbox::maintain() {
             break;
         }
     }
-    if (total.pages_released > 0 || over_disk_limit()) {
+    if (over_disk_limit() || reader_->wal_bytes() > k_wal_truncate_above) {
         // The freed pages leave the file, and the WAL its largest size, only once
         // the WAL is copied back and cut: from the dispatcher's own connection, so
         // the writer waits only while the copy runs.
@@ -458,6 +470,14 @@ durable_inbox::maintenance_report durable_inbox::maintain() {
             log::warn("WAL checkpoint failed", {{"error", e.what()}});
         }
         measure_disk();
+    }
+    if (const auto skipped = quarantine_skipped_.load(); skipped > quarantine_skipped_reported_) {
+        log::warn(
+            "refused bodies not quarantined: they came faster than the store writes them, "
+            "or the store is at its size limit",
+            {{"skipped", skipped - quarantine_skipped_reported_},
+             {"skipped_since_start", skipped}});
+        quarantine_skipped_reported_ = skipped;
     }
     if (total.dedup_keys_expired + total.done_pruned + total.quarantine_dropped > 0) {
         log::debug("store maintenance", {{"dedup_keys_expired", total.dedup_keys_expired},

@@ -465,6 +465,16 @@ std::int64_t event_store::disk_bytes() {
     return total;
 }
 
+std::int64_t event_store::wal_bytes() {
+    const char* main = sqlite3_db_filename(db_.handle(), "main");
+    if (main == nullptr || *main == '\0') {
+        return 0;
+    }
+    std::error_code ec;
+    const auto n = std::filesystem::file_size(std::string(main) + "-wal", ec);
+    return ec ? 0 : static_cast<std::int64_t>(n);
+}
+
 std::int64_t event_store::file_bytes() {
     auto count = db_.prepare("PRAGMA page_count");
     auto size = db_.prepare("PRAGMA page_size");

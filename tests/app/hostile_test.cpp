@@ -5,12 +5,18 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "support/child_process.hpp"
 #include "support/http_client.hpp"
@@ -90,6 +96,104 @@ TEST(hostile, a_stalled_log_reader_never_delays_an_answer_and_loses_no_event) {
     EXPECT_GT(dropped, 0u);
     p.signal(SIGTERM);
     EXPECT_EQ(p.wait(30s), 0);
+}
+
+std::uintmax_t dir_bytes(const std::filesystem::path& dir) {
+    std::uintmax_t total = 0;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+        if (e.is_regular_file(ec)) {
+            total += e.file_size(ec);
+        }
+    }
+    return total;
+}
+
+TEST(hostile, a_flood_of_refused_bodies_keeps_the_data_dir_within_the_quarantine_bound) {
+    test::temp_dir dir;
+    test::child_process p(
+        {k_bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", dir.path().string()});
+    const auto port = wait_listening(p);
+    ASSERT_NE(port, 0) << p.all_stderr();
+    // A customer_created without its id: 422, quarantined. 60 KB each.
+    const std::string invalid =
+        R"({"customer_name":"x","notes":")" + std::string(60 * 1024, 'n') + "\"}";
+    constexpr auto k_flood = 20s;
+    constexpr std::uintmax_t k_bound = (64u << 20) + (16u << 20);  // quarantine_max_bytes + 16 MiB
+    const auto until = std::chrono::steady_clock::now() + k_flood;
+    std::atomic<std::uint64_t> refused{0};
+    std::atomic<std::uint64_t> other{0};
+    std::vector<std::thread> flood;
+    for (int t = 0; t < 16; ++t) {
+        flood.emplace_back([&] {
+            while (std::chrono::steady_clock::now() < until) {
+                try {
+                    const auto r =
+                        test::post(port, "/webhooks/solarproof/customer_created", invalid);
+                    ++(r.status == 422 ? refused : other);
+                } catch (const std::exception&) {
+                    ++other;
+                }
+            }
+        });
+    }
+    int valid_sent = 0;
+    int valid_acked = 0;
+    std::string first_failure;
+    auto worst_valid = 0ms;
+    std::uintmax_t largest = 0;
+    while (std::chrono::steady_clock::now() < until) {
+        std::string failure;
+        const auto t0 = std::chrono::steady_clock::now();
+        try {
+            const auto r =
+                test::post(port, "/webhooks/solarproof",
+                           R"({"pkcustomerquotationid":)" + std::to_string(valid_sent++) + "}");
+            valid_acked += r.status == 200 ? 1 : 0;
+            if (r.status != 200) {
+                failure = std::to_string(r.status) + " " + r.body;
+            }
+        } catch (const std::exception& e) {
+            failure = e.what();
+        }
+        if (!failure.empty() && first_failure.empty()) {
+            first_failure = failure;
+        }
+        worst_valid = std::max(worst_valid, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::steady_clock::now() - t0));
+        largest = std::max(largest, dir_bytes(dir.path()));
+    }
+    for (auto& t : flood) {
+        t.join();
+    }
+    largest = std::max(largest, dir_bytes(dir.path()));
+    std::cout << "flood: " << refused.load() << " refused bodies (" << refused.load() * 60 / 1024
+              << " MiB) in " << k_flood.count() << " s; data dir at most " << (largest >> 20)
+              << " MiB; " << valid_acked << " of " << valid_sent
+              << " valid events acknowledged, the slowest in " << worst_valid.count() << " ms\n";
+    EXPECT_GT(refused.load(), 2000u);  // the flood really passed the bound many times over
+    EXPECT_EQ(other.load(), 0u);
+    EXPECT_LE(largest, k_bound);
+    EXPECT_EQ(valid_acked, valid_sent) << first_failure;
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait(30s), 0);
+    if (HasFailure()) {
+        // What the daemon said besides access lines, one line per kind of message.
+        std::istringstream out(p.rest_of_stdout());
+        std::map<std::string, std::pair<int, std::string>> kinds;
+        for (std::string line; std::getline(out, line);) {
+            const auto j = json::parse(line, nullptr, false);
+            if (j.is_object() && j["level"] != "info") {
+                auto& k = kinds[j["msg"].get<std::string>()];
+                if (k.first++ == 0) {
+                    k.second = line.substr(0, 400);
+                }
+            }
+        }
+        for (const auto& [msg, k] : kinds) {
+            std::cout << k.first << " x " << k.second << "\n";
+        }
+    }
 }
 
 }  // namespace

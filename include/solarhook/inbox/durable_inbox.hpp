@@ -68,6 +68,8 @@ class durable_inbox final : public inbox {
     bool over_disk_limit() const noexcept;
     // Measures the disk use now (the dispatcher does it every round).
     void measure_disk();
+    // Refused bodies not quarantined (too many at once, or the store full).
+    std::uint64_t quarantine_skipped() const noexcept;
 
     // The worker pool's completion hook.
     void on_processed(const queued_event& ev, const std::string* error);
@@ -119,6 +121,14 @@ class durable_inbox final : public inbox {
     const clock& clock_;
     const options opts_;
 
+    // Refused bodies on their way to the quarantine, in bytes; past the cap they are
+    // counted and not kept (reported once per maintenance round).
+    static constexpr std::int64_t k_quarantine_in_flight_max = 8 << 20;
+    // A WAL larger than its reset size (journal_size_limit) is cut by maintenance.
+    static constexpr std::int64_t k_wal_truncate_above = 16 << 20;
+    std::atomic<std::int64_t> quarantine_in_flight_{0};
+    std::atomic<std::uint64_t> quarantine_skipped_{0};
+    std::uint64_t quarantine_skipped_reported_ = 0;  // the dispatcher's
     std::atomic<std::int64_t> disk_bytes_{0};
     std::atomic<std::int64_t> added_since_measure_{0};
 

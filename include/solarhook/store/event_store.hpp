@@ -128,6 +128,7 @@ class event_store {
     std::int64_t file_bytes();
     // What the database takes on disk: its file and its WAL.
     std::int64_t disk_bytes();
+    std::int64_t wal_bytes();
     std::int64_t free_pages();
     void release_free_pages(int pages);
     // Copies the WAL into the database and truncates it; outside any transaction.
