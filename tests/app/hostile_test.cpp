@@ -3,12 +3,15 @@
 // crowds of idle sockets. Each test reproduces a finding of issue 12.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -194,6 +197,101 @@ TEST(hostile, a_flood_of_refused_bodies_keeps_the_data_dir_within_the_quarantine
             std::cout << k.first << " x " << k.second << "\n";
         }
     }
+}
+
+// A tmpfs of `bytes` mounted on `dir` for the test's life (root only).
+struct small_disk {
+    small_disk(const std::filesystem::path& dir, std::size_t bytes) : dir_(dir) {
+        std::filesystem::create_directories(dir);
+        const auto opts = "size=" + std::to_string(bytes);
+        mounted_ = ::getuid() == 0 && ::mount("tmpfs", dir.c_str(), "tmpfs", 0, opts.c_str()) == 0;
+    }
+    ~small_disk() {
+        if (mounted_) {
+            ::umount2(dir_.c_str(), MNT_DETACH);
+        }
+    }
+    bool mounted() const { return mounted_; }
+
+  private:
+    std::filesystem::path dir_;
+    bool mounted_ = false;
+};
+
+TEST(hostile, a_disk_that_fills_never_reruns_a_handled_event_and_loses_none) {
+    test::temp_dir dir;
+    const auto data = dir.path() / "data";
+    small_disk disk(data, 3u << 20);
+    if (!disk.mounted()) {
+        GTEST_SKIP() << "needs root to mount a small tmpfs (CI runs as root)";
+    }
+    // Room the test gives back later: the disk fills with this file still on it.
+    const auto filler = data / "filler";
+    std::ofstream(filler) << std::string(1u << 20, 'f');
+    test::child_process p({k_bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", data.string()});
+    const auto port = wait_listening(p);
+    ASSERT_NE(port, 0) << p.all_stderr();
+
+    const std::string pad(30 * 1024, 'p');
+    int acked = 0;
+    int status = 200;
+    for (int i = 0; i < 500 && status == 200; ++i) {
+        status = test::post(port, "/webhooks/solarproof",
+                            R"({"pkcustomerquotationid":)" + std::to_string(i) +
+                                R"(,"quotenickname":")" + pad + "\"}")
+                     .status;
+        acked += status == 200 ? 1 : 0;
+    }
+    ASSERT_EQ(status, 503) << "the disk never filled";
+    ASSERT_GT(acked, 0);
+
+    // Five seconds of a full disk: every event line seen, by key.
+    std::map<std::string, int> lines;
+    int unrecorded = 0;
+    const auto read_for = [&](std::chrono::milliseconds span, const std::function<bool()>& stop) {
+        const auto until = std::chrono::steady_clock::now() + span;
+        while (std::chrono::steady_clock::now() < until && !stop()) {
+            const auto j = next_record(p, 100ms);
+            if (!j.is_object()) {
+                continue;
+            }
+            if (j["msg"] == "event") {
+                ++lines[j["key"].get<std::string>()];
+            } else if (j["msg"].get<std::string>().rfind("could not record an event's outcome",
+                                                         0) == 0) {
+                ++unrecorded;
+            }
+        }
+    };
+    read_for(5s, [] { return false; });
+    for (const auto& [key, n] : lines) {
+        EXPECT_EQ(n, 1) << key << " reached the sink " << n << " times while the disk was full";
+    }
+    std::cout << "disk full: " << acked << " acknowledged, " << lines.size()
+              << " handled, outcome writes failed " << unrecorded << " times in 5 s\n";
+
+    // Space comes back: every acknowledged event ends done, each handled once.
+    std::filesystem::remove(filler);
+    const auto pending = [&] {
+        const auto r = test::run_to_end(
+            {k_bin, "events", "list", "--state", "pending", "--data-dir", data.string(), "--json"});
+        return r.code == 0 ? json::parse(r.out, nullptr, false).size() : 999u;
+    };
+    const auto done = [&] {
+        const auto r = test::run_to_end({k_bin, "events", "list", "--state", "done", "--data-dir",
+                                         data.string(), "--json", "--limit", "1000"});
+        return r.code == 0 ? json::parse(r.out, nullptr, false).size() : 0u;
+    };
+    read_for(60s,
+             [&] { return lines.size() == static_cast<std::size_t>(acked) && pending() == 0; });
+    EXPECT_EQ(pending(), 0u);
+    EXPECT_EQ(done(), static_cast<std::size_t>(acked));
+    EXPECT_EQ(lines.size(), static_cast<std::size_t>(acked));
+    for (const auto& [key, n] : lines) {
+        EXPECT_EQ(n, 1) << key;
+    }
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait(30s), 0);
 }
 
 }  // namespace
