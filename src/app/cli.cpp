@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "solarhook/app/events_cli.hpp"
+#include "solarhook/app/fd_limits.hpp"
 #include "solarhook/app/service.hpp"
 #include "solarhook/log/structured.hpp"
 #include "solarhook/sinks/log_sink.hpp"
@@ -44,12 +45,21 @@ po::options_description serve_options() {
     return d;
 }
 
-int serve(const config& cfg) {
+int serve(config cfg) {
     // A log reader that went away (a shipper that crashed, `| head`) must turn stdout
     // writes into EPIPE errors, which the log sink reports and the workers retry, not
     // kill the process. Sockets never raise SIGPIPE (Asio sends with MSG_NOSIGNAL).
     std::signal(SIGPIPE, SIG_IGN);
     log::init(cfg.log_fmt, spdlog::level::from_str(cfg.log_level), nullptr, cfg.log_queue_bytes);
+    if (const auto fds = fit_fd_limit(cfg.limits.max_connections); fds.clamped) {
+        log::warn("limits.max_connections lowered to fit the open-file limit",
+                  {{"configured", cfg.limits.max_connections},
+                   {"max_connections", fds.max_connections},
+                   {"nofile_soft", fds.soft},
+                   {"nofile_hard", fds.hard},
+                   {"reserved", k_reserved_fds}});
+        cfg.limits.max_connections = fds.max_connections;
+    }
     system_clock clk;
     std::vector<std::shared_ptr<handler>> handlers{std::make_shared<log_sink>()};
     std::unique_ptr<service> svc_ptr;
@@ -90,6 +100,7 @@ int serve(const config& cfg) {
          {"io_threads", cfg.io_threads},
          {"workers", cfg.workers},
          {"queue_capacity", cfg.queue_capacity},
+         {"max_connections", cfg.limits.max_connections},
          {"store", cfg.store.kind == store_kind::memory ? "memory" : "sqlite"},
          {"database", cfg.store.kind == store_kind::memory ? std::string() : svc.database_path()},
          {"durability", cfg.store.durability == durability_level::full ? "full" : "normal"}});

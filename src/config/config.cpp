@@ -102,6 +102,10 @@ const std::map<std::string, setter>& limits_table() {
          [](config& c, const json& v, const std::string& k) {
              c.limits.keep_alive_timeout = get_ms(v, k, 10, 3'600'000);
          }},
+        {"first_byte_timeout_ms",
+         [](config& c, const json& v, const std::string& k) {
+             c.limits.first_byte_timeout = get_ms(v, k, 10, 3'600'000);
+         }},
         {"max_requests_per_connection",
          [](config& c, const json& v, const std::string& k) {
              c.limits.max_requests_per_connection = get_uint(v, k, 1, 1'000'000);
@@ -384,6 +388,7 @@ json to_json(const config& c) {
           {"max_events_per_request", c.limits.max_events_per_request},
           {"request_timeout_ms", c.limits.request_timeout.count()},
           {"keep_alive_timeout_ms", c.limits.keep_alive_timeout.count()},
+          {"first_byte_timeout_ms", c.limits.first_byte_timeout.count()},
           {"max_requests_per_connection", c.limits.max_requests_per_connection},
           {"max_connections", c.limits.max_connections}}},
         {"dedup",

@@ -6,6 +6,8 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 
+#include <algorithm>
+#include <cerrno>
 #include <system_error>
 
 #include "solarhook/log/structured.hpp"
@@ -94,9 +96,17 @@ void server::on_accept(boost::beast::error_code ec, tcp::socket socket) {
         return;
     }
     if (ec) {
-        // EMFILE and friends: back off briefly instead of spinning on accept.
-        log::error("accept failed", {{"error", ec.message()}});
-        accept_retry_.expires_after(std::chrono::milliseconds(100));
+        // Out of descriptors: an idle connection makes room and accepting resumes at
+        // once; with none idle, back off briefly instead of spinning on accept.
+        auto idle = (ec == net::error::no_descriptors || ec.value() == ENFILE)
+                        ? state_->take_longest_idle()
+                        : nullptr;
+        if (idle) {
+            idle->evict();
+        } else {
+            log::error("accept failed", {{"error", ec.message()}});
+        }
+        accept_retry_.expires_after(std::chrono::milliseconds(idle ? 1 : 100));
         accept_retry_.async_wait([this](boost::beast::error_code wec) {
             if (!wec && acceptor_.is_open()) {
                 do_accept();
@@ -105,14 +115,29 @@ void server::on_accept(boost::beast::error_code ec, tcp::socket socket) {
         return;
     }
     start_session(std::move(socket));
-    accept_waiting(
-        acceptor_, k_accept_burst, [this] { return tcp::socket(session_executor()); },
-        [this](tcp::socket more) { start_session(std::move(more)); });
+    // At the cap each accept evicts an idle connection, whose descriptor is freed
+    // on its own turn of the loop: accept one at a time then, or a burst would
+    // run past the open-file limit.
+    if (state_->connections.load() < cfg_.limits.max_connections) {
+        accept_waiting(
+            acceptor_,
+            std::min(k_accept_burst, cfg_.limits.max_connections - state_->connections.load()),
+            [this] { return tcp::socket(session_executor()); },
+            [this](tcp::socket more) { start_session(std::move(more)); });
+    }
     do_accept();
 }
 
 void server::start_session(tcp::socket socket) {
-    const bool over = ++state_->connections > cfg_.limits.max_connections;
+    bool over = ++state_->connections > cfg_.limits.max_connections;
+    if (over) {
+        // Room for a client with something to say: the connection idle the longest
+        // goes first. Only when every one is mid-request is the newcomer refused.
+        if (auto idle = state_->take_longest_idle()) {
+            idle->evict();
+            over = false;
+        }
+    }
     std::make_shared<session>(std::move(socket), state_, over)->run();
 }
 

@@ -49,6 +49,40 @@ void server_state::add(const std::shared_ptr<session>& s) {
 void server_state::remove(session* s) {
     std::lock_guard lock(sessions_mutex_);
     sessions_.erase(s);
+    if (s->idle_) {
+        idle_sessions_.erase(s->idle_at_);
+        s->idle_ = false;
+    }
+}
+
+void server_state::mark_idle(const std::shared_ptr<session>& s) {
+    std::lock_guard lock(sessions_mutex_);
+    if (!s->idle_) {
+        s->idle_at_ = idle_sessions_.insert(idle_sessions_.end(), s);
+        s->idle_ = true;
+    }
+}
+
+void server_state::mark_busy(session* s) {
+    std::lock_guard lock(sessions_mutex_);
+    if (s->idle_) {
+        idle_sessions_.erase(s->idle_at_);
+        s->idle_ = false;
+    }
+}
+
+std::shared_ptr<session> server_state::take_longest_idle() {
+    std::lock_guard lock(sessions_mutex_);
+    while (!idle_sessions_.empty()) {
+        auto s = idle_sessions_.front().lock();
+        idle_sessions_.pop_front();
+        if (s) {
+            s->idle_ = false;
+            ++evicted_;
+            return s;
+        }
+    }
+    return nullptr;
 }
 
 void server_state::close_all() {
@@ -105,6 +139,10 @@ void session::close_socket() noexcept {
     stream_.socket().close(ec);
 }
 
+void session::evict() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] { self->close_socket(); });
+}
+
 void session::run() {
     state_->add(shared_from_this());
     net::dispatch(stream_.get_executor(),
@@ -136,16 +174,19 @@ void session::do_read() {
         stream_.expires_after(state_->cfg.limits.request_timeout);
         return do_read_header();
     }
-    // Idle until the first byte; a new connection gets the request deadline,
-    // a kept-alive one the idle deadline.
-    stream_.expires_after(served_ == 0 ? state_->cfg.limits.request_timeout
+    // Idle until the first byte: a new connection gets first_byte_timeout (a
+    // socket that never sends a byte must not hold a descriptor for long), a
+    // kept-alive one the idle deadline. Either may be closed sooner to make room.
+    stream_.expires_after(served_ == 0 ? state_->cfg.limits.first_byte_timeout
                                        : state_->cfg.limits.keep_alive_timeout);
+    state_->mark_idle(shared_from_this());
     stream_.async_read_some(
         buffer_.prepare(4096),
         beast::bind_front_handler(&session::on_first_bytes, shared_from_this()));
 }
 
 void session::on_first_bytes(beast::error_code ec, std::size_t n) {
+    state_->mark_busy(this);
     if (ec) {
         return do_close();  // idle timeout, or the client went away between requests
     }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -197,6 +199,59 @@ TEST(hostile, a_flood_of_refused_bodies_keeps_the_data_dir_within_the_quarantine
             std::cout << k.first << " x " << k.second << "\n";
         }
     }
+}
+
+// 2,000 connections that never send a byte, against a daemon started under an
+// open-file limit of 512 (soft only, or soft and hard); then one real POST.
+void idle_crowd_then_post(const std::string& ulimit_flags) {
+    rlimit own{};
+    ::getrlimit(RLIMIT_NOFILE, &own);
+    own.rlim_cur = own.rlim_max;  // the test itself holds the 2,000 sockets
+    ::setrlimit(RLIMIT_NOFILE, &own);
+    ASSERT_GE(own.rlim_cur, 2100u) << "the test needs 2,100 descriptors";
+    test::temp_dir dir;
+    test::child_process p({"/bin/sh", "-c", "ulimit " + ulimit_flags + " 512 && exec \"$0\" \"$@\"",
+                           k_bin, "serve", "--listen", "127.0.0.1:0", "--data-dir",
+                           dir.path().string()});
+    std::vector<json> before;
+    std::uint16_t port = 0;
+    for (json j = next_record(p); !j.is_null(); j = next_record(p)) {
+        before.push_back(j);
+        if (j.is_object() && j["msg"] == "listening") {
+            port = j["port"].get<std::uint16_t>();
+            break;
+        }
+    }
+    ASSERT_NE(port, 0) << p.all_stderr();
+    std::vector<std::unique_ptr<test::raw_connection>> crowd;
+    for (int i = 0; i < 2000; ++i) {
+        crowd.push_back(std::make_unique<test::raw_connection>(port));
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto r = test::post(port, "/webhooks/solarproof", R"({"pkcustomerquotationid":1})");
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - t0);
+    EXPECT_EQ(r.status, 200);
+    EXPECT_LT(took, 1s);
+    std::cout << "ulimit " << ulimit_flags << " 512, 2,000 idle sockets: POST answered in "
+              << took.count() << " ms\n";
+    // The clamp, when the hard limit is low too, is said at startup.
+    const bool clamped = std::any_of(before.begin(), before.end(), [](const json& j) {
+        return j.is_object() &&
+               j["msg"] == "limits.max_connections lowered to fit the open-file limit";
+    });
+    EXPECT_EQ(clamped, ulimit_flags == "-n");
+    crowd.clear();
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait(30s), 0);
+}
+
+TEST(hostile, idle_sockets_under_a_512_soft_limit_lock_nobody_out) {
+    idle_crowd_then_post("-S -n");
+}
+
+TEST(hostile, idle_sockets_under_a_512_hard_limit_lock_nobody_out) {
+    idle_crowd_then_post("-n");
 }
 
 // A tmpfs of `bytes` mounted on `dir` for the test's life (root only).

@@ -13,6 +13,7 @@
 #include "support/log_capture.hpp"
 #include "support/test_service.hpp"
 #include "support/together.hpp"
+#include "support/wait.hpp"
 
 namespace solarhook {
 namespace {
@@ -336,21 +337,57 @@ TEST_F(server_test, requests_per_connection_are_capped) {
     EXPECT_TRUE(conn.closed_by_peer());
 }
 
-TEST_F(server_test, open_connections_are_capped) {
+TEST_F(server_test, at_the_cap_the_longest_idle_connection_makes_room) {
+    config c = test::test_config();
+    c.limits.max_connections = 2;
+    test::running_service s(c);
+    raw_connection a(s.port());
+    a.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_TRUE(a.read_reply());  // a: kept alive, idle first
+    raw_connection b(s.port());
+    b.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_TRUE(b.read_reply());  // b: idle since later
+    raw_connection third(s.port());
+    third.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    const auto r = third.read_reply();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_TRUE(a.closed_by_peer());  // the longest idle went
+    b.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    const auto rb = b.read_reply();
+    ASSERT_TRUE(rb);
+    EXPECT_EQ(rb->status, 200);
+}
+
+TEST_F(server_test, at_the_cap_with_every_connection_mid_request_a_new_one_gets_503) {
     config c = test::test_config();
     c.limits.max_connections = 2;
     test::running_service s(c);
     raw_connection a(s.port());
     raw_connection b(s.port());
-    a.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
-    b.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
-    ASSERT_TRUE(a.read_reply() && b.read_reply());  // both sessions are open now
-    raw_connection third(s.port());
-    const auto r = third.read_reply();
-    ASSERT_TRUE(r);
-    EXPECT_EQ(r->status, 503);
+    a.send("POST " + k_path + " HTTP/1.1\r\nHost: x\r\n");  // headers not finished
+    b.send("POST " + k_path + " HTTP/1.1\r\nHost: x\r\n");
+    // Until the server has read both partial headers they count as idle, and a
+    // newcomer would take one's place: ask again until it has.
+    std::optional<test::http_reply> r;
+    ASSERT_TRUE(test::eventually([&] {
+        raw_connection third(s.port(), 1s);
+        r = third.read_reply();
+        return r && r->status == 503;
+    }));
     EXPECT_EQ(r->json()["error"], "overloaded");
     EXPECT_FALSE(r->header("retry-after").empty());
+}
+
+TEST_F(server_test, a_connection_that_never_sends_a_byte_is_closed_at_first_byte_timeout) {
+    config c = test::test_config();
+    c.limits.first_byte_timeout = 200ms;
+    c.limits.request_timeout = 30s;
+    test::running_service s(c);
+    raw_connection silent(s.port(), 5s);
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_TRUE(silent.closed_by_peer());
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);  // not the 30 s request deadline
 }
 
 TEST_F(server_test, slowloris_neither_delays_others_nor_outlives_the_request_deadline) {

@@ -13,6 +13,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -41,12 +42,20 @@ struct server_state {
 
     void add(const std::shared_ptr<session>& s);
     void remove(session* s);
+    // Connections waiting for the first byte of a request (new, or kept alive
+    // between requests), oldest first: at the cap the longest-idle one makes room.
+    void mark_idle(const std::shared_ptr<session>& s);
+    void mark_busy(session* s);
+    std::shared_ptr<session> take_longest_idle();
+    std::uint64_t evicted() const noexcept { return evicted_.load(); }
     // Closes every open connection; only once the io threads have stopped.
     void close_all();
 
   private:
     std::mutex sessions_mutex_;
     std::unordered_map<session*, std::weak_ptr<session>> sessions_;
+    std::list<std::weak_ptr<session>> idle_sessions_;  // under sessions_mutex_
+    std::atomic<std::uint64_t> evicted_{0};
     std::mutex mutex_;
     std::condition_variable idle_;
     std::atomic<std::size_t> in_flight_{0};  // counted without the mutex: twice per request
@@ -59,6 +68,8 @@ class session : public std::enable_shared_from_this<session> {
     ~session();
     void run();
     void close_socket() noexcept;
+    // Closes the connection from its own executor (it may be on another thread).
+    void evict();
 
   private:
     void start();
@@ -92,6 +103,10 @@ class session : public std::enable_shared_from_this<session> {
     std::size_t served_ = 0;
     bool in_request_ = false;
     bool over_capacity_;
+    // Its place in server_state's idle list, when it is there (under its mutex).
+    friend struct server_state;
+    std::list<std::weak_ptr<session>>::iterator idle_at_;
+    bool idle_ = false;
     std::chrono::steady_clock::time_point started_;
 };
 
