@@ -123,7 +123,7 @@ class durable_inbox final : public inbox {
 
     // Refused bodies on their way to the quarantine, in bytes; past the cap they are
     // counted and not kept (reported once per maintenance round).
-    static constexpr std::int64_t k_quarantine_in_flight_max = 8 << 20;
+    static constexpr std::int64_t k_quarantine_in_flight_max = 2 << 20;
     // A WAL larger than its reset size (journal_size_limit) is cut by maintenance.
     static constexpr std::int64_t k_wal_truncate_above = 16 << 20;
     std::atomic<std::int64_t> quarantine_in_flight_{0};
