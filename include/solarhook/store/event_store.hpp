@@ -146,6 +146,8 @@ class event_store {
   private:
     event_store(const std::string& path, database::mode m, std::chrono::milliseconds busy_timeout);
     void migrate();
+    // Recounts quarantine_totals (after a replay moved quarantined rows).
+    void count_quarantine();
     std::vector<stored_event> query(statement& st);
 
     database db_;
