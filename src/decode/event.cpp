@@ -50,16 +50,12 @@ class sorted_object {
                   [](const field& a, const field& b) { return a.key < b.key; });
         std::string out;
         out.reserve(values_.size() + 24 * count_ + 2);
-        out += '{';
+        json_object_writer w(out);
         for (std::size_t i = 0; i < count_; ++i) {
-            if (i > 0) {
-                out += ',';
-            }
-            append_json_string(out, fields_[i].key);
-            out += ':';
-            out.append(values_, fields_[i].begin, fields_[i].end - fields_[i].begin);
+            w.raw(fields_[i].key, std::string_view(values_).substr(
+                                      fields_[i].begin, fields_[i].end - fields_[i].begin));
         }
-        out += '}';
+        w.close();
         return out;
     }
 

@@ -98,17 +98,21 @@ std::string accepted_body(const std::vector<ingested_event>& events) {
     }
     std::string body;
     body.reserve(size);
-    body += R"({"events":[)";
+    json_object_writer answer(body);
+    answer.key("events");
+    body += '[';
     for (std::size_t i = 0; i < events.size(); ++i) {
-        body += i == 0 ? R"({"key":)" : R"(,{"key":)";
-        append_json_string(body, events[i].key);
-        body += R"(,"result":)";
-        append_json_string(body, result_name(events[i].result));
-        body += R"(,"type":)";
-        append_json_string(body, events[i].type);
-        body += '}';
+        if (i > 0) {
+            body += ',';
+        }
+        json_object_writer(body)
+            .str("key", events[i].key)
+            .str("result", result_name(events[i].result))
+            .str("type", events[i].type)
+            .close();
     }
-    body += R"(],"status":"accepted"})";
+    body += ']';
+    answer.str("status", "accepted").close();
     return body;
 }
 
@@ -152,9 +156,11 @@ void webhook_endpoint::handle(const request& req, std::string_view request_id,
                 return done(json_answer(bhttp::status::service_unavailable,
                                         R"({"status":"draining"})", req.base()));
             } else {
-                std::string body = R"({"reason":)";
-                append_json_string(body, ingest_.not_ready_reason());
-                body += R"(,"status":"not_ready"})";
+                std::string body;
+                json_object_writer(body)
+                    .str("reason", ingest_.not_ready_reason())
+                    .str("status", "not_ready")
+                    .close();
                 return done(
                     json_answer(bhttp::status::service_unavailable, std::move(body), req.base()));
             }

@@ -77,13 +77,13 @@ std::string safe_dump(const nlohmann::json& j) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-line_fields::line_fields(std::string& line, log_format fmt) : line_(line), fmt_(fmt) {}
+// JSON lines continue the object begin_line opened with ts, level and msg.
+line_fields::line_fields(std::string& line, log_format fmt)
+    : line_(line), fmt_(fmt), object_(line, true) {}
 
 void line_fields::key_(std::string_view key) {
     if (fmt_ == log_format::json) {
-        line_ += ',';
-        append_json_string(line_, key);
-        line_ += ':';
+        object_.key(key);
         return;
     }
     line_ += ' ';
@@ -152,12 +152,12 @@ void begin_line(std::string& line, log_format fmt, clock::time_point ts, level l
                 std::string_view msg) {
     line.reserve(512);
     if (fmt == log_format::json) {
-        line += R"({"ts":")";
+        json_object_writer obj(line);
+        obj.key("ts");
+        line += '"';
         append_rfc3339(line, ts);
-        line += R"(","level":")";
-        line += level_name(lvl);
-        line += R"(","msg":)";
-        append_json_string(line, msg);
+        line += '"';
+        obj.str("level", level_name(lvl)).str("msg", msg);
     } else {
         append_rfc3339(line, ts);
         line += ' ';

@@ -16,6 +16,7 @@
 
 #include "solarhook/config/config.hpp"
 #include "solarhook/core/clock.hpp"
+#include "solarhook/core/json_text.hpp"
 #include "solarhook/log/line_writer.hpp"
 
 namespace solarhook::log {
@@ -39,6 +40,7 @@ class line_fields {
     void key_(std::string_view key);
     std::string& line_;
     log_format fmt_;
+    json_object_writer object_;  // JSON lines only
 };
 
 // The calling thread's line buffer, empty, kept between lines: a fresh string per
