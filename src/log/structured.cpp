@@ -36,7 +36,7 @@ std::string_view level_name(level lvl) {
 }
 
 std::shared_ptr<spdlog::logger> make_spdlog(level lvl, spdlog::sink_ptr sink, log_format fmt,
-                                            std::size_t queue_bytes = 4u << 20) {
+                                            std::size_t queue_bytes = k_default_log_queue_bytes) {
     if (!sink) {
         sink = std::make_shared<fd_sink>(STDOUT_FILENO,
                                          line_writer::options{queue_bytes, k_stdout_flush_every,

@@ -20,6 +20,11 @@ enum class log_format { json, text };
 enum class store_kind { sqlite, memory };
 enum class durability_level { full, normal };
 
+// Diagnostic lines waiting for stdout. 2 MiB is about 8,000 access lines; past it
+// they are dropped and counted (they would be during a stall anyway), and it keeps
+// the default configuration's worst-case RSS under 64 MiB (docs/performance.md).
+inline constexpr std::size_t k_default_log_queue_bytes = 2u << 20;
+
 struct store_config {
     store_kind kind = store_kind::sqlite;
     std::string data_dir = "./data";
@@ -80,7 +85,7 @@ struct config {
     std::chrono::milliseconds drain_timeout{10'000};
     log_format log_fmt = log_format::json;
     std::string log_level = "info";
-    std::size_t log_queue_bytes = 4u << 20;  // diagnostic lines waiting for stdout
+    std::size_t log_queue_bytes = k_default_log_queue_bytes;
     limits_config limits;
     dedup_config dedup;
     store_config store;

@@ -142,7 +142,7 @@ inline constexpr std::chrono::milliseconds k_stdout_flush_every{1000};
 // Replaces the process-wide logger; sink defaults to stdout through a
 // line_writer that holds at most `queue_bytes` of diagnostic lines.
 void init(log_format fmt, level lvl, spdlog::sink_ptr sink = nullptr,
-          std::size_t queue_bytes = 4u << 20);
+          std::size_t queue_bytes = k_default_log_queue_bytes);
 
 inline void info(std::string_view msg, const nlohmann::json& f = {}) {
     get().write(level::info, msg, f);
