@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cerrno>
@@ -23,6 +24,9 @@ child_process::child_process(const std::vector<std::string>& args) {
         throw std::runtime_error("fork failed");
     }
     if (pid_ == 0) {
+        // A test that crashes (an abort, a failed assertion in a thread) must not
+        // leave its daemon running: the child dies with the thread that forked it.
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         ::dup2(out[1], STDOUT_FILENO);
         ::dup2(err[1], STDERR_FILENO);
         std::vector<char*> argv;

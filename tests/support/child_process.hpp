@@ -1,6 +1,7 @@
 // Runs the real solarhook binary as a child process with its stdout and stderr
 // on pipes, so tests can read its log lines (with a timeout), signal it, and
-// collect its exit status. The destructor kills a child that is still running.
+// collect its exit status. The destructor kills a child that is still running, and
+// a child dies with the thread that started it (PR_SET_PDEATHSIG) if the test crashes.
 #pragma once
 
 #include <sys/types.h>
