@@ -294,6 +294,8 @@ TEST(durable_inbox, an_outcome_that_cannot_be_written_never_reruns_the_sinks) {
     durable_service s(durable_config(dir), std::make_shared<test::recording_handler>(true));
     ASSERT_EQ(test::post(s.port(), k_path, draft(1)).status, 200);
     store::database other(s.svc->database_path(), store::database::mode::read_write);
+    // The daemon's writer may hold the lock this instant (a commit, maintenance): wait for it.
+    sqlite3_busy_timeout(other.handle(), 5000);
     other.exec("BEGIN IMMEDIATE");  // from now on every write fails with SQLITE_BUSY
     s.recorder->open_gate();
     ASSERT_TRUE(s.recorder->wait_count(1));
