@@ -11,6 +11,10 @@
 #include <vector>
 
 namespace solarhook::log {
+namespace {
+// Pending bytes that wake the writer at once: one write(2) per 64 KiB at most.
+constexpr std::size_t k_write_at_bytes = 64 * 1024;
+}  // namespace
 
 struct line_writer::state {
     struct span {
@@ -164,7 +168,7 @@ void line_writer::post(std::string_view line, bool urgent) {
     s.pending.append(line);
     s.pending += '\n';
     ++s.posted;
-    if (urgent || s.pending.size() >= 64 * 1024) {
+    if (urgent || s.pending.size() >= k_write_at_bytes) {
         s.urgent = true;
         s.wake.notify_one();
     }
@@ -178,7 +182,7 @@ std::uint64_t line_writer::post_event(std::string_view line, std::uint64_t owner
     s.pending += '\n';
     // No wake-up per line: the poster wakes the writer once, when it waits for its
     // batch (a wake-up and a write per event cost the pinned core its p99).
-    if (s.pending.size() >= 64 * 1024) {
+    if (s.pending.size() >= k_write_at_bytes) {
         s.urgent = true;
         s.wake.notify_one();
     }

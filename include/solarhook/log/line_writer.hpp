@@ -20,7 +20,7 @@ namespace solarhook::log {
 class line_writer {
   public:
     struct options {
-        std::size_t max_pending_bytes = 4u << 20;
+        std::size_t max_pending_bytes;  // the caller's (config: log_queue_bytes)
         // Lines wait at most this long; a warning or an event line goes at once.
         std::chrono::milliseconds flush_every{1000};
         // How long destruction waits for a stalled reader before giving up.
