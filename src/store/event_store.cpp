@@ -442,39 +442,21 @@ void event_store::checkpoint_truncate() {
     db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
-std::int64_t event_store::disk_bytes() {
+std::string event_store::path_() const {
     const char* main = sqlite3_db_filename(db_.handle(), "main");
-    if (main == nullptr || *main == '\0') {
-        return 0;
-    }
-    std::error_code ec;
-    std::int64_t total = 0;
-    for (const auto& f : {std::string(main), std::string(main) + "-wal"}) {
-        const auto n = std::filesystem::file_size(f, ec);
-        if (!ec) {
-            total += static_cast<std::int64_t>(n);
-        }
-    }
-    return total;
+    return main != nullptr ? std::string(main) : std::string();
 }
 
 std::int64_t event_store::wal_bytes() {
-    const char* main = sqlite3_db_filename(db_.handle(), "main");
-    if (main == nullptr || *main == '\0') {
-        return 0;
-    }
     std::error_code ec;
-    const auto n = std::filesystem::file_size(std::string(main) + "-wal", ec);
+    const auto n = std::filesystem::file_size(path_() + "-wal", ec);
     return ec ? 0 : static_cast<std::int64_t>(n);
 }
 
-std::int64_t event_store::file_bytes() {
-    auto count = db_.prepare("PRAGMA page_count");
-    auto size = db_.prepare("PRAGMA page_size");
-    if (!count.step() || !size.step()) {
-        return 0;
-    }
-    return count.int_at(0) * size.int_at(0);
+std::int64_t event_store::disk_bytes() {
+    std::error_code ec;
+    const auto n = std::filesystem::file_size(path_(), ec);
+    return (ec ? 0 : static_cast<std::int64_t>(n)) + wal_bytes();
 }
 
 std::vector<stored_event> event_store::list(const list_filter& f) {

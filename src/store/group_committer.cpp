@@ -1,6 +1,8 @@
 #include "solarhook/store/group_committer.hpp"
 
 #include <algorithm>
+#include <exception>
+#include <numeric>
 #include <vector>
 
 #include "solarhook/log/structured.hpp"
@@ -71,15 +73,27 @@ bool environmental(int code) noexcept {
     }
 }
 
+// Whatever an operation or the commit threw, as the store error callers get; a
+// throw that is not the store's counts as the operation's own (SQLITE_ERROR).
+store_error as_store_error(const std::exception_ptr& thrown) {
+    try {
+        std::rethrow_exception(thrown);
+    } catch (const store_error& e) {
+        return e;
+    } catch (const std::exception& e) {
+        return store_error(SQLITE_ERROR, e.what());
+    } catch (...) {
+        return store_error(SQLITE_ERROR, "unknown exception");
+    }
+}
+
 }  // namespace
 
 void group_committer::run_batch_(std::vector<std::pair<op, done>>& batch) {
     // Which operations are still in the transaction; one that fails on its own is
     // answered with its error and the rest run again without it.
     std::vector<std::size_t> live(batch.size());
-    for (std::size_t i = 0; i < live.size(); ++i) {
-        live[i] = i;
-    }
+    std::iota(live.begin(), live.end(), std::size_t{0});
     std::vector<std::optional<store_error>> result(batch.size());
     std::optional<store_error> failure;  // the store's, for every live operation
     while (!live.empty()) {
@@ -92,30 +106,15 @@ void group_committer::run_batch_(std::vector<std::pair<op, done>>& batch) {
             current = live.size();
             store_.commit();
             break;
-        } catch (const store_error& e) {
+        } catch (...) {
             store_.rollback();
+            const auto e = as_store_error(std::current_exception());
             if (current < live.size() && !environmental(e.code())) {
                 result[live[current]] = e;
                 live.erase(live.begin() + static_cast<std::ptrdiff_t>(current));
                 continue;
             }
             failure = e;
-        } catch (const std::exception& e) {
-            store_.rollback();
-            if (current < live.size()) {
-                result[live[current]] = store_error(SQLITE_ERROR, e.what());
-                live.erase(live.begin() + static_cast<std::ptrdiff_t>(current));
-                continue;
-            }
-            failure = store_error(SQLITE_ERROR, e.what());
-        } catch (...) {
-            store_.rollback();
-            if (current < live.size()) {
-                result[live[current]] = store_error(SQLITE_ERROR, "unknown exception");
-                live.erase(live.begin() + static_cast<std::ptrdiff_t>(current));
-                continue;
-            }
-            failure = store_error(SQLITE_ERROR, "unknown exception");
         }
         break;
     }

@@ -123,10 +123,8 @@ class event_store {
         quarantine_max_rows_ = max_rows;
         quarantine_max_bytes_ = max_bytes;
     }
-    // Disk use: the file's pages, its free pages, and giving up to `pages` of them
-    // back to the file system (auto_vacuum=INCREMENTAL).
-    std::int64_t file_bytes();
-    // What the database takes on disk: its file and its WAL.
+    // What the database takes on disk (its file and its WAL), its free pages, and
+    // giving up to `pages` of them back to the file system (auto_vacuum=INCREMENTAL).
     std::int64_t disk_bytes();
     std::int64_t wal_bytes();
     std::int64_t free_pages();
@@ -146,6 +144,7 @@ class event_store {
   private:
     event_store(const std::string& path, database::mode m, std::chrono::milliseconds busy_timeout);
     void migrate();
+    std::string path_() const;
     // Recounts quarantine_totals (after a replay moved quarantined rows).
     void count_quarantine();
     std::vector<stored_event> query(statement& st);
