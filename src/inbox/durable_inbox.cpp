@@ -382,6 +382,8 @@ bool durable_inbox::dispatch_due() {
 }
 
 durable_inbox::maintenance_report durable_inbox::maintain() {
+    // The dispatcher's rounds and a test's call must not interleave their counts.
+    std::lock_guard serial(maintenance_mutex_);
     const auto now = now_ms();
     const auto done_before = now - duration_cast<milliseconds>(opts_.done_retention).count();
     maintenance_report total;
@@ -512,7 +514,8 @@ void durable_inbox::run() {
             next_maintenance = steady_clock::now() + opts_.maintenance_interval;
         }
         // Sleep until the next retry is due, the poll interval at most; the queue
-        // (room again), a commit (new rows) or stop() may wake it sooner.
+        // (room again) or stop() wakes it sooner. New events need no wake-up: the
+        // commit that keeps them also queues them.
         auto wait = opts_.poll_interval;
         try {
             const auto now = now_ms();

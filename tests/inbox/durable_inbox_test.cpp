@@ -416,6 +416,13 @@ TEST(durable_inbox, at_max_disk_bytes_new_events_get_503_and_ready_says_why) {
     const auto ready = test::request(s.port(), "GET", "/readyz");
     EXPECT_EQ(ready.status, 503);
     EXPECT_EQ(ready.json()["reason"], "store_full");
+    // A refused body is still answered 422, but not kept, and counted.
+    const auto quarantined_before = s.reader().stats().by_state_and_type["quarantined"];
+    const auto skipped_before = s.svc->durable()->quarantine_skipped();
+    EXPECT_EQ(test::post(s.port(), k_path + "/customer_created", R"({"customer_name":"x"})").status,
+              422);
+    EXPECT_EQ(s.svc->durable()->quarantine_skipped(), skipped_before + 1);
+    EXPECT_EQ(s.reader().stats().by_state_and_type["quarantined"], quarantined_before);
     // Every acknowledged event is in the journal, and is processed.
     ASSERT_TRUE(s.recorder->wait_count(acked.size()));
     ASSERT_TRUE(test::eventually([&] { return !s.reader().stats().oldest_pending.has_value(); }));

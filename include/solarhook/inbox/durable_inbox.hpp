@@ -128,7 +128,8 @@ class durable_inbox final : public inbox {
     static constexpr std::int64_t k_wal_truncate_above = 16 << 20;
     std::atomic<std::int64_t> quarantine_in_flight_{0};
     std::atomic<std::uint64_t> quarantine_skipped_{0};
-    std::uint64_t quarantine_skipped_reported_ = 0;  // the dispatcher's
+    std::mutex maintenance_mutex_;                   // one maintain() at a time
+    std::uint64_t quarantine_skipped_reported_ = 0;  // under maintenance_mutex_
     std::atomic<std::int64_t> disk_bytes_{0};
     std::atomic<std::int64_t> added_since_measure_{0};
 
