@@ -18,7 +18,6 @@ fd_budget fit_fd_limit(std::size_t wanted) {
         b.max_connections = wanted;
         return b;
     }
-    b.soft_before = rl.rlim_cur;
     b.hard = rl.rlim_max;
     if (rl.rlim_cur < rl.rlim_max) {
         rlimit raised = rl;

@@ -118,10 +118,9 @@ void server::on_accept(boost::beast::error_code ec, tcp::socket socket) {
     // At the cap each accept evicts an idle connection, whose descriptor is freed
     // on its own turn of the loop: accept one at a time then, or a burst would
     // run past the open-file limit.
-    if (state_->connections.load() < cfg_.limits.max_connections) {
+    if (const auto open = state_->connections.load(); open < cfg_.limits.max_connections) {
         accept_waiting(
-            acceptor_,
-            std::min(k_accept_burst, cfg_.limits.max_connections - state_->connections.load()),
+            acceptor_, std::min(k_accept_burst, cfg_.limits.max_connections - open),
             [this] { return tcp::socket(session_executor()); },
             [this](tcp::socket more) { start_session(std::move(more)); });
     }

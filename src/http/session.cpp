@@ -49,37 +49,44 @@ void server_state::add(const std::shared_ptr<session>& s) {
 void server_state::remove(session* s) {
     std::lock_guard lock(sessions_mutex_);
     sessions_.erase(s);
-    if (s->idle_) {
-        idle_sessions_.erase(s->idle_at_);
-        s->idle_ = false;
+    unlink_idle_locked(s);
+}
+
+void server_state::unlink_idle_locked(session* s) {
+    if (!s->idle_) {
+        return;
     }
+    (s->idle_prev_ != nullptr ? s->idle_prev_->idle_next_ : idle_head_) = s->idle_next_;
+    (s->idle_next_ != nullptr ? s->idle_next_->idle_prev_ : idle_tail_) = s->idle_prev_;
+    s->idle_prev_ = s->idle_next_ = nullptr;
+    s->idle_ = false;
 }
 
 void server_state::mark_idle(const std::shared_ptr<session>& s) {
     std::lock_guard lock(sessions_mutex_);
-    if (!s->idle_) {
-        s->idle_at_ = idle_sessions_.insert(idle_sessions_.end(), s);
-        s->idle_ = true;
+    if (s->idle_) {
+        return;
     }
+    s->idle_prev_ = idle_tail_;
+    (idle_tail_ != nullptr ? idle_tail_->idle_next_ : idle_head_) = s.get();
+    idle_tail_ = s.get();
+    s->idle_ = true;
 }
 
 void server_state::mark_busy(session* s) {
     std::lock_guard lock(sessions_mutex_);
-    if (s->idle_) {
-        idle_sessions_.erase(s->idle_at_);
-        s->idle_ = false;
-    }
+    unlink_idle_locked(s);
 }
 
 std::shared_ptr<session> server_state::take_longest_idle() {
     std::lock_guard lock(sessions_mutex_);
-    while (!idle_sessions_.empty()) {
-        auto s = idle_sessions_.front().lock();
-        idle_sessions_.pop_front();
-        if (s) {
-            s->idle_ = false;
-            ++evicted_;
-            return s;
+    while (idle_head_ != nullptr) {
+        session* s = idle_head_;
+        unlink_idle_locked(s);
+        // Null when it is being destroyed: its destructor waits for this mutex
+        // (remove), so the object is still there to ask.
+        if (auto alive = s->weak_from_this().lock()) {
+            return alive;
         }
     }
     return nullptr;

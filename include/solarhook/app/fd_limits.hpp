@@ -14,7 +14,6 @@ namespace solarhook::app {
 inline constexpr std::size_t k_reserved_fds = 64;
 
 struct fd_budget {
-    std::uint64_t soft_before = 0;
     std::uint64_t soft = 0;  // after raising
     std::uint64_t hard = 0;
     std::size_t max_connections = 0;  // what fits

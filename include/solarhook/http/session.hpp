@@ -13,7 +13,6 @@
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <condition_variable>
-#include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -47,15 +46,17 @@ struct server_state {
     void mark_idle(const std::shared_ptr<session>& s);
     void mark_busy(session* s);
     std::shared_ptr<session> take_longest_idle();
-    std::uint64_t evicted() const noexcept { return evicted_.load(); }
     // Closes every open connection; only once the io threads have stopped.
     void close_all();
 
   private:
     std::mutex sessions_mutex_;
     std::unordered_map<session*, std::weak_ptr<session>> sessions_;
-    std::list<std::weak_ptr<session>> idle_sessions_;  // under sessions_mutex_
-    std::atomic<std::uint64_t> evicted_{0};
+    // Linked through the sessions themselves (idle_prev_/idle_next_): marking a
+    // connection idle on every kept-alive request allocates nothing.
+    void unlink_idle_locked(session* s);
+    session* idle_head_ = nullptr;  // the longest idle; under sessions_mutex_
+    session* idle_tail_ = nullptr;
     std::mutex mutex_;
     std::condition_variable idle_;
     std::atomic<std::size_t> in_flight_{0};  // counted without the mutex: twice per request
@@ -105,7 +106,8 @@ class session : public std::enable_shared_from_this<session> {
     bool over_capacity_;
     // Its place in server_state's idle list, when it is there (under its mutex).
     friend struct server_state;
-    std::list<std::weak_ptr<session>>::iterator idle_at_;
+    session* idle_prev_ = nullptr;
+    session* idle_next_ = nullptr;
     bool idle_ = false;
     std::chrono::steady_clock::time_point started_;
 };
