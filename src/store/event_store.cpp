@@ -77,8 +77,8 @@ constexpr std::array<std::string_view, event_store::k_schema_version> k_migratio
     // The quarantine's size kept exact by triggers, so its bound can be checked on
     // every insert in O(1) instead of by a periodic window query (issue 12: a flood
     // of refused bodies grew the file to 4 GB between rounds). Bytes, not
-    // characters: length() of a BLOB cast. No UPDATE trigger: it would fire on every
-    // mark_done (about 1.5 us each, bm_store); a quarantined row changes state only
+    // characters: length() of a BLOB cast. No UPDATE trigger: it would run on every
+    // mark_done, on the request path's writer; a quarantined row changes state only
     // by a replay, which recounts (count_quarantine).
     R"(CREATE TABLE quarantine_totals (id INTEGER PRIMARY KEY CHECK (id = 1),
                                       rows INTEGER NOT NULL, bytes INTEGER NOT NULL);

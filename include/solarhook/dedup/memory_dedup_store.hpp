@@ -3,8 +3,8 @@
 // Expired keys are purged a few at a time on each call (no sweeper thread), and
 // an expired key found on lookup counts as absent. Thread-safe. Memory is fixed
 // at construction: keys are 128-bit digests in a ring kept in expiry order, found
-// through an open-addressing index of 8-byte slots (about 42 B per key at the
-// default 1,000,000; bytes_per_key() gives the exact figure).
+// through an open-addressing index of 8-byte slots (bytes_per_key() gives the
+// cost of a configured bound).
 #pragma once
 
 #include <array>

@@ -1,7 +1,8 @@
 // The Beast listener and its io threads. Accepts on one endpoint, caps open
-// connections (over the cap: an immediate 503, then close), and runs one
-// session per connection. Drain: stop accepting, answer in-flight requests,
-// then stop; the caller decides how long to wait between the two.
+// connections (at the cap the connection idle longest is closed to make room;
+// an immediate 503 only when every one is mid-request), and runs one session
+// per connection. Drain: stop accepting, answer in-flight requests, then stop;
+// the caller decides how long to wait between the two.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
