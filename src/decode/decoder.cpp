@@ -10,6 +10,7 @@
 
 #include "solarhook/decode/bounded_json.hpp"
 #include "solarhook/decode/canonical_json.hpp"
+#include "solarhook/decode/event_fields.hpp"
 
 namespace solarhook {
 namespace {
@@ -185,9 +186,9 @@ std::optional<customer_type> parse_customer_type(std::string s) {
     return std::nullopt;
 }
 
-void decode_customer_created(field_reader& r, customer_created& c) {
-    const bool v2 = !r.has("pkcustomerid") && r.has("customer_id");
-    c.generation = v2 ? 2 : 1;
+void decode_customer_created(field_reader& r, customer_created& c, int generation) {
+    const bool v2 = generation == 2;
+    c.generation = generation;
     if (v2) {
         c.customer_id = r.id("customer_id", true).value_or(0);
         c.user_id = r.id("assigned_user_id", false);
@@ -226,9 +227,8 @@ void decode_customer_created(field_reader& r, customer_created& c) {
     r.str("customer_name", c.customer_name);
 }
 
-void decode_status_change(field_reader& r, customer_status_change& c) {
-    const char* id_field =
-        !r.has("pkcustomerid") && r.has("customer_id") ? "customer_id" : "pkcustomerid";
+void decode_status_change(field_reader& r, customer_status_change& c, int generation) {
+    const char* id_field = generation == 2 ? "customer_id" : "pkcustomerid";
     c.customer_id = r.id(id_field, true).value_or(0);
     c.user_id = r.id("fkuserid", false);
     r.str("customer_email", c.customer_email);
@@ -258,19 +258,6 @@ void decode_draft(field_reader& r, recent_draft_project& d) {
     d.user_id = r.id("fkuserid", false);
     r.str("quotenickname", d.quote_nickname);
     r.str("siteaddress", d.site_address);
-}
-
-std::string_view expected_activity(event_type t) {
-    switch (t) {
-        case event_type::project_email_sent:
-            return "email_sent";
-        case event_type::project_sms_sent:
-            return "sms_sent";
-        case event_type::published_proposal_link:
-            return "published_proposal_link";
-        default:
-            return {};
-    }
 }
 
 problem with_index(problem p, std::size_t index) {
@@ -361,6 +348,9 @@ std::optional<problem> decode_element(const simdjson::dom::object& object,
         }
     }
     ev.type = type;
+    // A null member counts as absent, here as for every field.
+    ev.generation =
+        obj.find("pkcustomerid") == nullptr && obj.find("customer_id") != nullptr ? 2 : 1;
     if (ev.type_label.empty()) {
         ev.type_label = std::string(type_name(type));
     }
@@ -368,10 +358,10 @@ std::optional<problem> decode_element(const simdjson::dom::object& object,
     field_reader r{obj, {}, {}};
     switch (type) {
         case event_type::customer_created:
-            decode_customer_created(r, ev.data.emplace<customer_created>());
+            decode_customer_created(r, ev.data.emplace<customer_created>(), ev.generation);
             break;
         case event_type::customer_status_change:
-            decode_status_change(r, ev.data.emplace<customer_status_change>());
+            decode_status_change(r, ev.data.emplace<customer_status_change>(), ev.generation);
             break;
         case event_type::project_email_sent:
             decode_activity(r, ev.data.emplace<project_email_sent>(), "email_sent");
@@ -408,12 +398,8 @@ std::optional<problem> decode_element(const simdjson::dom::object& object,
     ev.warnings = std::move(r.warnings);
     ev.canonical.reserve(bytes_hint);
     append_object(ev.canonical, members, [](std::string_view) { return true; });
-    int generation = 1;
-    if (const auto* c = std::get_if<customer_created>(&ev.data)) {
-        generation = c->generation;
-    }
     append_object(ev.extra, members,
-                  [&](std::string_view k) { return !is_typed_field(ev.type, generation, k); });
+                  [&](std::string_view k) { return !is_typed_field(ev.type, ev.generation, k); });
     return std::nullopt;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "solarhook/core/json_text.hpp"
+#include "solarhook/decode/event_fields.hpp"
 
 namespace solarhook {
 namespace {
@@ -128,42 +129,6 @@ struct typed_json_visitor {
     void operator()(const unclassified_event&) const {}
 };
 
-// Short lists, searched linearly: a length check settles most comparisons.
-const std::vector<std::string_view>& known_fields(event_type t, int generation) {
-    static const std::vector<std::string_view> v1_created{"pkcustomerid",   "fkuserid",
-                                                          "customer_email", "customer_name",
-                                                          "customer_type",  "customer_status"};
-    static const std::vector<std::string_view> v2_created{
-        "customer_id",        "assigned_user_id",   "customer_email",
-        "customer_name",      "customer_type_id",   "customer_status_id",
-        "customer_uid",       "first_name",         "surname",
-        "phone_primary",      "site_address",       "customer_created_at",
-        "assigned_user_name", "assigned_user_email"};
-    static const std::vector<std::string_view> status_change{
-        "pkcustomerid",  "customer_id", "fkuserid",   "customer_email",
-        "customer_name", "old_status",  "new_status", "status_name"};
-    static const std::vector<std::string_view> activity{"belongs_to_customer", "belongs_to_user",
-                                                        "activity_type", "belongs_to_project"};
-    static const std::vector<std::string_view> draft{"pkcustomerquotationid", "fkuserid",
-                                                     "quotenickname", "siteaddress"};
-    static const std::vector<std::string_view> none{};
-    switch (t) {
-        case event_type::customer_created:
-            return generation == 2 ? v2_created : v1_created;
-        case event_type::customer_status_change:
-            return status_change;
-        case event_type::project_email_sent:
-        case event_type::project_sms_sent:
-        case event_type::published_proposal_link:
-            return activity;
-        case event_type::recent_draft_project:
-            return draft;
-        case event_type::unclassified:
-            return none;
-    }
-    return none;
-}
-
 }  // namespace
 
 std::string_view type_name(event_type t) noexcept {
@@ -223,8 +188,12 @@ std::string typed_json(const event_data& data) {
 }
 
 bool is_typed_field(event_type t, int generation, std::string_view field) {
-    const auto& known = known_fields(t, generation);
-    return std::find(known.begin(), known.end(), field) != known.end();
+    for (const auto& f : fields_of(t)) {
+        if (member_name(f, generation) == field) {
+            return true;
+        }
+    }
+    return false;
 }
 
 }  // namespace solarhook

@@ -99,6 +99,9 @@ using event_data =
 struct decoded_event {
     event_type type = event_type::unclassified;
     std::string type_label;  // type_name(type), or the URL's name for an unclassified event
+    // 2 when the payload has customer_id and no pkcustomerid (the newer docs'
+    // shape), else 1: which member each typed field is read from (event_fields.hpp).
+    int generation = 1;
     event_data data;
     // The event object as canonical JSON (decode/canonical_json.hpp): what the
     // default dedup key hashes, and what an array element is stored as.
@@ -111,7 +114,7 @@ struct decoded_event {
 // Typed fields only, with the sender's field names where one exists, as one line of
 // JSON with its keys sorted (what nlohmann's dump() of the same object prints).
 std::string typed_json(const event_data& data);
-// Whether the typed struct for `t` (customer_created: of `generation`) carries `field`.
+// Whether `field` is a typed member of `t`'s payloads of `generation` (event_fields.hpp).
 bool is_typed_field(event_type t, int generation, std::string_view field);
 
 }  // namespace solarhook
