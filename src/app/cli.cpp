@@ -1,4 +1,5 @@
 #include "solarhook/app/cli.hpp"
+#include "solarhook/route/router.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -161,10 +162,20 @@ config parse_serve_args(const std::vector<std::string>& args) {
         flags["store"]["durability"] = vm["durability"].as<std::string>();
     }
     try {
-        return apply_config_json(std::move(cfg), flags);
+        cfg = apply_config_json(std::move(cfg), flags);
     } catch (const config_error& e) {
         throw config_error(fmt::format("command line: {}", e.what()));
     }
+    route::router checked(cfg.routing);  // templates and their placeholders, before anything opens
+    // Until the delivery engine lands, only the built-in log sink delivers: a route
+    // to anything else would be accepted and silently do nothing.
+    for (const auto& [name, sink] : cfg.routing.sinks) {
+        if (sink.kind != sink_kind::log) {
+            throw config_error(fmt::format(
+                "config key 'sinks.{}': this build delivers only to the log sink", name));
+        }
+    }
+    return cfg;
 }
 
 int run_cli(int argc, char** argv) {
@@ -184,6 +195,7 @@ int run_cli(int argc, char** argv) {
                 return 2;
             }
             const config cfg = load_config_file(args[1]);
+            route::router checked(cfg.routing);  // templates and their placeholders
             std::cout << "config OK: " << args[1] << "\n" << to_json(cfg).dump(2) << "\n";
             return 0;
         }

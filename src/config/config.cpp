@@ -9,8 +9,9 @@
 #include <limits>
 #include <sstream>
 
-namespace solarhook {
-namespace {
+#include "config/read.hpp"
+
+namespace solarhook::config_read {
 
 using json = nlohmann::json;
 
@@ -40,20 +41,13 @@ std::string get_string(const json& v, const std::string& key) {
     return v.get<std::string>();
 }
 
-template <typename Enum>
-Enum get_choice(const json& v, const std::string& key,
-                std::initializer_list<std::pair<const char*, Enum>> choices) {
-    const auto s = get_string(v, key);
-    std::string names;
-    for (const auto& [name, value] : choices) {
-        if (s == name) {
-            return value;
-        }
-        names += names.empty() ? "" : "|";
-        names += name;
-    }
-    fail(key, fmt::format("expected one of {}, got \"{}\"", names, s));
-}
+}  // namespace solarhook::config_read
+
+namespace solarhook {
+namespace {
+
+using json = nlohmann::json;
+using namespace config_read;
 
 using setter = std::function<void(config&, const json&, const std::string&)>;
 
@@ -191,26 +185,6 @@ const std::map<std::string, setter>& store_table() {
     return t;
 }
 
-const std::map<std::string, setter>& retry_table() {
-    static const std::map<std::string, setter> t{
-        {"initial_ms", [](config& c, const json& v,
-                          const std::string& k) { c.retry.initial = get_ms(v, k, 1, 86'400'000); }},
-        {"max_ms",
-         [](config& c, const json& v, const std::string& k) {
-             c.retry.max_delay = get_ms(v, k, 1, 7 * 86'400'000ull);
-         }},
-        {"max_attempts",
-         [](config& c, const json& v, const std::string& k) {
-             c.retry.max_attempts = static_cast<int>(get_uint(v, k, 1, 1000));
-         }},
-        {"max_age_seconds",
-         [](config& c, const json& v, const std::string& k) {
-             c.retry.max_age = std::chrono::seconds{get_uint(v, k, 1, 365ull * 86400)};
-         }},
-    };
-    return t;
-}
-
 const std::map<std::string, setter>& retention_table() {
     static const std::map<std::string, setter> t{
         {"done_seconds",
@@ -294,7 +268,13 @@ const std::map<std::string, setter>& root_table() {
         {"store", [](config& c, const json& v,
                      const std::string& k) { apply_object(c, v, k, store_table()); }},
         {"retry", [](config& c, const json& v,
-                     const std::string& k) { apply_object(c, v, k, retry_table()); }},
+                     const std::string& k) { c.retry = parse_retry(v, k, c.retry); }},
+        // nlohmann's objects iterate in key order, so `retry` is applied before
+        // `sinks`, whose retry keys default to it.
+        {"sinks", [](config& c, const json& v,
+                     const std::string&) { c.routing.sinks = parse_sinks(v, c.retry); }},
+        {"routes",
+         [](config& c, const json& v, const std::string&) { c.routing.routes = parse_routes(v); }},
         {"retention", [](config& c, const json& v,
                          const std::string& k) { apply_object(c, v, k, retention_table()); }},
     };
@@ -358,6 +338,7 @@ void validate(const config& c) {
     if (c.limits.max_events_per_request > c.queue_capacity) {
         fail("limits.max_events_per_request", "must not exceed queue_capacity");
     }
+    validate_routing(c.routing);
     for (const auto& [type, tmpl] : c.dedup.key_templates) {
         if (tmpl.find('{') == std::string::npos) {
             fail("dedup.key_templates." + type, "must reference at least one {field}");
@@ -405,15 +386,13 @@ json to_json(const config& c) {
           {"group_commit_max_wait_us", group_commit_wait(c.store).count()},
           {"dispatch_poll_ms", c.store.dispatch_poll.count()},
           {"max_disk_bytes", c.store.max_disk_bytes}}},
-        {"retry",
-         {{"initial_ms", c.retry.initial.count()},
-          {"max_ms", c.retry.max_delay.count()},
-          {"max_attempts", c.retry.max_attempts},
-          {"max_age_seconds", c.retry.max_age.count()}}},
+        {"retry", to_json(c.retry)},
         {"retention",
          {{"done_seconds", c.retention.done.count()},
           {"quarantine_max_rows", c.retention.quarantine_max_rows},
           {"quarantine_max_bytes", c.retention.quarantine_max_bytes}}},
+        {"sinks", to_json(c.routing)["sinks"]},
+        {"routes", to_json(c.routing)["routes"]},
     };
 }
 

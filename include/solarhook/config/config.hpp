@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "solarhook/config/routing.hpp"
+
 namespace solarhook {
 
 enum class content_type_policy { lenient, strict };
@@ -40,12 +42,6 @@ struct store_config {
     std::int64_t max_disk_bytes = 2ll << 30;  // database + WAL; past it new events get 503
 };
 
-struct retry_config {
-    std::chrono::milliseconds initial{1000};
-    std::chrono::milliseconds max_delay{3'600'000};
-    int max_attempts = 10;
-    std::chrono::seconds max_age{24 * 3600};
-};
 
 struct retention_config {
     std::chrono::seconds done{7 * 24 * 3600};
@@ -91,6 +87,7 @@ struct config {
     store_config store;
     retry_config retry;
     retention_config retention;
+    routing_config routing = default_routing();
 };
 
 class config_error : public std::runtime_error {

@@ -1,0 +1,51 @@
+// Decides which sinks an event goes to. Built from the `sinks` and `routes`
+// config with every template compiled and every placeholder checked against
+// every type each sink can receive, so a route that could render a field its
+// event lacks fails at load (check-config, startup, reload), not at delivery.
+// Immutable once built: a reload builds a new one and swaps it in.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "solarhook/config/routing.hpp"
+#include "solarhook/decode/event.hpp"
+#include "solarhook/route/template.hpp"
+
+namespace solarhook::route {
+
+struct compiled_sink {
+    sink_config config;
+    std::optional<text_template> url;    // http
+    std::optional<json_template> body;   // http; absent: the normalized event
+    std::vector<text_template> command;  // exec
+};
+
+class router {
+  public:
+    // Throws config_error naming the route, the sink and the placeholder.
+    explicit router(const routing_config& r);
+
+    // The sinks `normalized` (decode/normalized.hpp) goes to: each once, in the
+    // order routes and their sinks are written.
+    std::vector<std::string> sinks_for(event_type type, const nlohmann::json& normalized) const;
+    // Whether some route names this type at all (an unclassified event no route
+    // can take stays quarantined).
+    bool takes(event_type type, std::string_view type_label) const;
+
+    const compiled_sink* sink(std::string_view name) const;
+    const std::map<std::string, compiled_sink, std::less<>>& sinks() const { return sinks_; }
+
+  private:
+    routing_config config_;
+    std::map<std::string, compiled_sink, std::less<>> sinks_;
+};
+
+// Whether one route's types name this event.
+bool type_matches(const route_config& r, event_type type, std::string_view type_label);
+bool where_matches(const std::vector<where_clause>& where, const nlohmann::json& normalized);
+
+}  // namespace solarhook::route
