@@ -93,6 +93,29 @@ constexpr std::array<std::string_view, event_store::k_schema_version> k_migratio
          UPDATE quarantine_totals SET rows = rows - 1,
            bytes = bytes - length(CAST(old.raw AS BLOB)) WHERE id = 1;
        END;)",
+    // Deliveries (issue 13): one row per (event, sink), each with its own state,
+    // attempts and last answer, so a retry re-runs only what failed. A pending
+    // event whose deliveries are out waits with next_attempt_at at k_delivering.
+    // Existing rows are kept: a pending event is routed when next dispatched.
+    R"(CREATE TABLE deliveries (
+         id INTEGER PRIMARY KEY,
+         event_id INTEGER NOT NULL,
+         sink TEXT NOT NULL,
+         order_key TEXT NOT NULL DEFAULT '',
+         state INTEGER NOT NULL CHECK (state >= 0 AND state <= 2),
+         attempts INTEGER NOT NULL DEFAULT 0,
+         next_attempt_at INTEGER NOT NULL DEFAULT 0,
+         last_error TEXT,
+         last_status INTEGER,
+         last_response TEXT,
+         updated_at INTEGER NOT NULL DEFAULT 0,
+         UNIQUE (event_id, sink)
+       );
+       CREATE INDEX deliveries_pending ON deliveries(sink, id) WHERE state = 0;
+       CREATE INDEX deliveries_dead ON deliveries(sink, id) WHERE state = 2;
+       CREATE TRIGGER deliveries_follow_events AFTER DELETE ON events BEGIN
+         DELETE FROM deliveries WHERE event_id = old.id;
+       END;)",
 };
 
 constexpr std::string_view k_columns =
@@ -346,8 +369,9 @@ std::vector<stored_event> event_store::due(millis now, int limit, const due_curs
 
 std::optional<millis> event_store::next_due_after(millis now) {
     auto& st = db_.cached(
-        "SELECT MIN(next_attempt_at) FROM events WHERE state='pending' AND next_attempt_at > ?1");
-    st.bind(1, now);
+        "SELECT MIN(next_attempt_at) FROM events WHERE state='pending' AND next_attempt_at > ?1 "
+        "AND next_attempt_at < ?2");
+    st.bind(1, now).bind(2, k_delivering);
     std::optional<millis> out;
     if (st.step() && !st.null_at(0)) {
         out = st.int_at(0);

@@ -64,6 +64,54 @@ struct list_filter {
     int limit = 50;
 };
 
+// A pending event whose deliveries are out has this next_attempt_at: the event
+// dispatcher leaves it alone, and it is done when its last delivery is.
+inline constexpr millis k_delivering = std::numeric_limits<millis>::max();
+
+enum class delivery_state { pending = 0, done = 1, dead = 2 };
+std::string_view delivery_state_name(delivery_state s) noexcept;
+std::optional<delivery_state> parse_delivery_state(std::string_view s) noexcept;
+
+struct new_delivery {
+    std::string sink;
+    std::string order_key;  // empty: unordered
+    bool done = false;      // run already, on the worker (the log sink)
+};
+
+struct delivery_row {
+    std::int64_t id = 0;
+    std::int64_t event_id = 0;
+    std::string sink;
+    std::string order_key;
+    delivery_state state = delivery_state::pending;
+    int attempts = 0;
+    millis next_attempt_at = 0;
+    std::string last_error;
+    std::optional<int> last_status;
+    std::string last_response;
+    millis updated_at = 0;
+    millis received_at = 0;  // the event's
+};
+
+// A delivery's attempt, as recorded: pending (a retry at next_attempt_at), done or dead.
+struct delivery_outcome {
+    std::int64_t id = 0;
+    std::int64_t event_id = 0;
+    delivery_state state = delivery_state::done;
+    int attempts = 0;
+    millis next_attempt_at = 0;
+    std::string error;
+    std::optional<int> status;
+    std::string response;
+};
+
+struct delivery_filter {
+    std::optional<delivery_state> state;
+    std::optional<std::string> sink;
+    std::optional<std::int64_t> event_id;
+    int limit = 50;
+};
+
 struct store_stats {
     std::map<std::string, std::map<std::string, std::int64_t>> by_state_and_type;
     std::optional<millis> oldest_pending;
@@ -72,7 +120,7 @@ struct store_stats {
 
 class event_store {
   public:
-    static constexpr int k_schema_version = 6;
+    static constexpr int k_schema_version = 7;
 
     // Opens (creating if needed) and migrates. busy_timeout bounds lock waits. At
     // most dedup_max_keys live keys are indexed; past that the earliest to expire
@@ -138,6 +186,23 @@ class event_store {
     std::size_t replay(const std::vector<std::int64_t>& ids, millis now);
     std::size_t replay_state(event_state s, millis now);
     store_stats stats();
+
+    // Deliveries (one per event and sink). Writes expect a transaction.
+    // Records where a pending event goes: a row per sink not routed before (a dead
+    // one is made pending again; a done one stays done), then the event waits for
+    // its pending deliveries (k_delivering) or, with none, is done. Returns every
+    // pending delivery of the event.
+    std::vector<delivery_row> route_event(std::int64_t event_id,
+                                          const std::vector<new_delivery>& sinks, millis now);
+    // Records an attempt; the event is done once none of its deliveries is pending.
+    void record_delivery(const delivery_outcome& o, millis now);
+    // Pending deliveries to `sink` with an id after `after_id`, in id order.
+    std::vector<delivery_row> pending_deliveries(const std::string& sink, std::int64_t after_id,
+                                                 int limit);
+    std::vector<delivery_row> list_deliveries(const delivery_filter& f);
+    // Makes the matching deliveries pending and due now, and their events wait for
+    // them; how many changed. Only dead ones unless `any_state`.
+    std::size_t replay_deliveries(const delivery_filter& f, bool any_state, millis now);
 
     database& db() noexcept { return db_; }
 
