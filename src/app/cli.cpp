@@ -46,7 +46,8 @@ po::options_description serve_options() {
     return d;
 }
 
-int serve(config cfg) {
+// `reread` loads the configuration again, as at startup (file, then flags): SIGHUP.
+int serve(config cfg, const std::function<config()>& reread) {
     // A log reader that went away (a shipper that crashed, `| head`) must turn stdout
     // writes into EPIPE errors, which the log sink reports and the workers retry, not
     // kill the process. Sockets never raise SIGPIPE (Asio sends with MSG_NOSIGNAL).
@@ -62,10 +63,9 @@ int serve(config cfg) {
         cfg.limits.max_connections = fds.max_connections;
     }
     system_clock clk;
-    std::vector<std::shared_ptr<handler>> handlers{std::make_shared<log_sink>()};
     std::unique_ptr<service> svc_ptr;
     try {
-        svc_ptr = std::make_unique<service>(cfg, std::move(handlers), clk);
+        svc_ptr = std::make_unique<service>(cfg, std::vector<std::shared_ptr<handler>>{}, clk);
     } catch (const std::exception& e) {
         log::error("cannot open the event store", {{"error", e.what()}});
         log::get().flush();
@@ -82,7 +82,35 @@ int serve(config cfg) {
     boost::asio::io_context signals_ctx;
     boost::asio::signal_set signals(signals_ctx, SIGINT, SIGTERM);
     int received = 0;
-    signals.async_wait([&](const boost::system::error_code&, int sig) { received = sig; });
+    signals.async_wait([&](const boost::system::error_code&, int sig) {
+        received = sig;
+        signals_ctx.stop();
+    });
+    // SIGHUP: routes and sinks are re-read and swapped in, files reopened
+    // (logrotate); listeners and the store are untouched.
+    boost::asio::signal_set hup(signals_ctx, SIGHUP);
+    std::function<void()> wait_hup = [&] {
+        hup.async_wait([&](const boost::system::error_code& ec, int) {
+            if (ec) {
+                return;
+            }
+            try {
+                const auto restart = svc.reload(reread());
+                svc.reopen();
+                log::info("config reloaded: routes and sinks apply to deliveries that start now",
+                          {{"restart_needed_for", restart}});
+                if (!restart.empty()) {
+                    log::warn("changed keys take effect only after a restart",
+                              {{"keys", restart}});
+                }
+            } catch (const std::exception& e) {
+                log::error("config reload refused; the running config stays",
+                           {{"error", e.what()}});
+            }
+            wait_hup();
+        });
+    };
+    wait_hup();
 
     try {
         svc.start();
@@ -170,9 +198,9 @@ config parse_serve_args(const std::vector<std::string>& args) {
     // Until the delivery engine lands, only the built-in log sink delivers: a route
     // to anything else would be accepted and silently do nothing.
     for (const auto& [name, sink] : cfg.routing.sinks) {
-        if (sink.kind != sink_kind::log) {
+        if (sink.kind != sink_kind::log && sink.kind != sink_kind::file) {
             throw config_error(fmt::format(
-                "config key 'sinks.{}': this build delivers only to the log sink", name));
+                "config key 'sinks.{}': this build delivers only to the log and file sinks", name));
         }
     }
     return cfg;
@@ -210,7 +238,7 @@ int run_cli(int argc, char** argv) {
                 std::cout << k_usage << "\n" << serve_options();
                 return 0;
             }
-            return serve(parse_serve_args(rest));
+            return serve(parse_serve_args(rest), [rest] { return parse_serve_args(rest); });
         }
     } catch (const config_error& e) {
         std::cerr << "solarhook: " << e.what() << "\n";

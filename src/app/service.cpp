@@ -2,7 +2,12 @@
 
 #include <filesystem>
 
+#include "solarhook/decode/normalized.hpp"
+#include "solarhook/deliver/journal.hpp"
 #include "solarhook/log/structured.hpp"
+#include "solarhook/pipeline/route_stage.hpp"
+#include "solarhook/sinks/drivers.hpp"
+#include "solarhook/sinks/log_sink.hpp"
 
 namespace solarhook::app {
 
@@ -10,14 +15,65 @@ std::string service::database_path() const {
     return (std::filesystem::path(cfg_.store.data_dir) / "solarhook.db").string();
 }
 
+namespace {
+
+std::vector<deliver::job> jobs_of(std::vector<store::delivery_row> rows,
+                                  const std::shared_ptr<const nlohmann::json>& normalized) {
+    std::vector<deliver::job> jobs;
+    jobs.reserve(rows.size());
+    for (auto& d : rows) {
+        jobs.push_back(deliver::job{d.id, d.event_id, std::move(d.sink), std::move(d.order_key),
+                                    d.attempts, d.next_attempt_at, d.received_at, normalized});
+    }
+    return jobs;
+}
+
+}  // namespace
+
 service::service(config cfg, std::vector<std::shared_ptr<handler>> handlers, const clock& clk)
     : cfg_(std::move(cfg)), queue_(cfg_.queue_capacity) {
+    routes_ =
+        std::make_shared<route::router_holder>(std::make_shared<const route::router>(cfg_.routing));
+    if (handlers.empty()) {
+        handlers.push_back(std::make_shared<route_stage>(routes_, std::make_shared<log_sink>()));
+    }
+    const auto routable = [routes = routes_](const decoded_event& ev) {
+        return routes->get()->takes(ev.type, ev.type_label);
+    };
+    const deliver::sink_runner::options runner_opts{4096, cfg_.store.dispatch_poll};
     inbox* box = nullptr;
     worker_pool::completion on_done;
     if (cfg_.store.kind == store_kind::memory) {
         dedup_ = std::make_unique<memory_dedup_store>(clk, cfg_.dedup.ttl, cfg_.dedup.max_entries);
         memory_ = std::make_unique<memory_inbox>(*dedup_, queue_, clk);
+        memory_->set_routes_unclassified(routable);
         box = memory_.get();
+        journal_ = std::make_unique<deliver::memory_journal>();
+        engine_ =
+            std::make_unique<deliver::engine>(*journal_, clk, sinks::make_driver, runner_opts);
+        // Nothing is kept: each delivery is numbered here and handed on at once.
+        on_done = [e = engine_.get(), next = std::make_shared<std::atomic<std::int64_t>>(0)](
+                      const queued_event& ev, const std::string* error) {
+            if (error != nullptr || !ev.plan) {
+                return;
+            }
+            auto normalized = ev.plan->normalized;
+            std::vector<deliver::job> jobs;
+            for (const auto& s : ev.plan->sinks) {
+                if (s.done) {
+                    continue;
+                }
+                if (!normalized) {
+                    normalized = std::make_shared<const nlohmann::json>(normalize(
+                        ev.event, event_meta{ev.key, ev.id, ev.received_at, ev.request_id}));
+                }
+                jobs.push_back(deliver::job{++*next, 0, s.sink, s.order_key, 0, 0,
+                                            to_unix_ms(ev.received_at), normalized});
+            }
+            if (!jobs.empty()) {
+                e->submit(std::move(jobs));
+            }
+        };
     } else {
         std::filesystem::create_directories(cfg_.store.data_dir);
         dir_lock_ = std::make_unique<store::dir_lock>(cfg_.store.data_dir);
@@ -41,11 +97,22 @@ service::service(config cfg, std::vector<std::shared_ptr<handler>> handlers, con
         opts.quarantine_max_bytes = cfg_.retention.quarantine_max_bytes;
         opts.poll_interval = cfg_.store.dispatch_poll;
         opts.max_disk_bytes = cfg_.store.max_disk_bytes;
+        opts.routes_unclassified = routable;
         durable_ = std::make_unique<durable_inbox>(
             *committer_,
             std::make_unique<store::event_store>(database_path(), level, cfg_.store.busy_timeout),
             queue_, clk, opts);
         box = durable_.get();
+        journal_ = std::make_unique<deliver::durable_journal>(
+            *committer_,
+            std::make_unique<store::event_store>(database_path(), level, cfg_.store.busy_timeout),
+            clk);
+        engine_ =
+            std::make_unique<deliver::engine>(*journal_, clk, sinks::make_driver, runner_opts);
+        durable_->set_routed_hook([e = engine_.get()](std::vector<store::delivery_row> rows,
+                                                      std::shared_ptr<const nlohmann::json> n) {
+            e->submit(jobs_of(std::move(rows), n));
+        });
         on_done = [d = durable_.get()](const queued_event& ev, const std::string* error) {
             d->on_processed(ev, error);
         };
@@ -67,12 +134,14 @@ service::~service() {
     if (durable_) {
         durable_->stop();
     }
+    engine_->stop(std::chrono::milliseconds(0));
     if (committer_) {
         committer_->stop();
     }
 }
 
 void service::start() {
+    engine_->start(routes_->get());
     if (durable_) {
         durable_->start();  // dispatches what a previous run left pending
     }
@@ -95,12 +164,35 @@ shutdown_report service::shutdown() {
     if (durable_) {
         durable_->stop();
     }
+    // Attempts in flight get the same deadline as the workers; what is left stays
+    // pending on disk (sqlite) for the next start.
+    engine_->stop(cfg_.drain_timeout);
     if (committer_) {
         committer_->stop();  // records the outcomes the workers just reported
         r.commits = committer_->commits();
         r.ops_committed = committer_->ops_committed();
     }
     return r;
+}
+
+std::vector<std::string> service::reload(const config& fresh) {
+    auto r = std::make_shared<const route::router>(fresh.routing);  // throws config_error
+    routes_->set(r);
+    engine_->reload(std::move(r));
+    std::vector<std::string> restart;
+    auto now = to_json(cfg_);
+    auto next = to_json(fresh);
+    for (const auto& [key, value] : next.items()) {
+        if (key != "sinks" && key != "routes" && now[key] != value) {
+            restart.push_back(key);
+        }
+    }
+    cfg_.routing = fresh.routing;
+    return restart;
+}
+
+void service::reopen() {
+    engine_->reopen();
 }
 
 }  // namespace solarhook::app

@@ -136,6 +136,9 @@ sink_config parse_sink(const std::string& name, const json& v, const std::string
             s.max_in_flight = 4;
             break;
         case sink_kind::file:
+            // Not a key: lines are ordered by the lanes, and a batch shares one fsync.
+            s.max_in_flight = 256;
+            break;
         case sink_kind::log:
             break;
     }

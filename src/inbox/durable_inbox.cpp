@@ -122,6 +122,10 @@ void durable_inbox::store(std::vector<inbox_entry> entries, std::string request_
                              typed_json(e.event.data), b->request_id});
     }
     b->ids.resize(entries.size());
+    for (auto& e : entries) {
+        e.routable = e.event.type == event_type::unclassified && opts_.routes_unclassified &&
+                     opts_.routes_unclassified(e.event);
+    }
     b->entries = std::move(entries);
     // Each row costs its payloads and, about, a key and index entries on disk.
     std::int64_t bytes = 0;
@@ -135,7 +139,8 @@ void durable_inbox::store(std::vector<inbox_entry> entries, std::string request_
     committer_.submit(
         [b, now, expires](store::event_store& s) {
             for (std::size_t i = 0; i < b->rows.size(); ++i) {
-                const bool unclassified = b->entries[i].event.type == event_type::unclassified;
+                const bool unclassified = b->entries[i].event.type == event_type::unclassified &&
+                                          !b->entries[i].routable;
                 b->ids[i] = s.insert_event(
                     b->rows[i], now, expires,
                     unclassified ? store::event_state::quarantined : store::event_state::pending,
@@ -159,9 +164,10 @@ void durable_inbox::store(std::vector<inbox_entry> entries, std::string request_
                 }
                 results.push_back(store_result::stored);
                 auto& e = b->entries[i];
-                if (e.event.type != event_type::unclassified && claim(*b->ids[i])) {
+                if ((e.event.type != event_type::unclassified || e.routable) &&
+                    claim(*b->ids[i])) {
                     push_claimed(queued_event{std::move(e.event), e.key, b->request_id, b->now,
-                                              *b->ids[i], 0});
+                                              *b->ids[i], 0, nullptr});
                 }
             }
             done(std::move(results));
@@ -205,7 +211,8 @@ void durable_inbox::on_processed(const queued_event& ev, const std::string* erro
         return;
     }
     try {
-        outcome o{ev.id, outcome::done, ev.attempts + 1, 0, {}};
+        outcome o{ev.id, ev.plan ? outcome::routed : outcome::done, ev.attempts + 1, 0, {},
+                  error == nullptr ? ev.plan : nullptr};
         if (error != nullptr) {
             o.error = *error;
             const auto now = clock_.now();
@@ -244,9 +251,13 @@ void durable_inbox::on_processed(const queued_event& ev, const std::string* erro
 
 void durable_inbox::record_(outcome o, int failures) {
     const auto id = o.id;
+    auto pending = std::make_shared<std::vector<store::delivery_row>>();
     committer_.submit(
-        [o](store::event_store& s) {
+        [o, pending, now = now_ms()](store::event_store& s) {
             switch (o.kind) {
+                case outcome::routed:
+                    *pending = s.route_event(o.id, o.plan->sinks, now);
+                    break;
                 case outcome::done:
                     s.mark_done(o.id);
                     break;
@@ -258,9 +269,12 @@ void durable_inbox::record_(outcome o, int failures) {
                     break;
             }
         },
-        [this, o, failures, id](const std::optional<store::store_error>& err) {
+        [this, o, failures, id, pending](const std::optional<store::store_error>& err) {
             if (!err) {
                 release(id);
+                if (!pending->empty() && on_routed_) {
+                    on_routed_(std::move(*pending), o.plan->normalized);
+                }
                 return;
             }
             // The sinks have run. Releasing the claim would let the dispatcher hand
@@ -365,7 +379,7 @@ bool durable_inbox::dispatch_due() {
         }
         if (!push_claimed(queued_event{std::move(std::get<decoded_event>(decoded)), row.key,
                                        row.request_id, from_unix_ms(row.received_at), row.id,
-                                       row.attempts})) {
+                                       row.attempts, nullptr})) {
             // Queue full: the cursor stays before this row, and the queue wakes the
             // dispatcher once a quarter of it is free again.
             queue_.notify_when_room(std::max<std::size_t>(1, queue_.capacity() / 4),

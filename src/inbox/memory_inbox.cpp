@@ -24,7 +24,8 @@ void memory_inbox::store(std::vector<inbox_entry> entries, std::string request_i
             continue;
         }
         results.push_back(store_result::stored);
-        if (e.event.type == event_type::unclassified) {
+        if (e.event.type == event_type::unclassified &&
+            !(routes_unclassified_ && routes_unclassified_(e.event))) {
             // The same rule as the durable store: an event no sink can act on yet is
             // quarantined, not delivered. This store keeps nothing, so it is logged.
             log::warn("unclassified event quarantined (memory store: not kept)",
@@ -34,7 +35,7 @@ void memory_inbox::store(std::vector<inbox_entry> entries, std::string request_i
                        {"event", nlohmann::json::parse(e.event.canonical, nullptr, false)}});
             continue;
         }
-        queued_event q{std::move(e.event), std::move(e.key), request_id, now};
+        queued_event q{std::move(e.event), std::move(e.key), request_id, now, 0, 0, nullptr};
         try {
             slots->push(std::move(q));  // moves from `q` only once it has succeeded
         } catch (...) {

@@ -87,7 +87,7 @@ void ingest_service::ingest(const ingest_request& req, std::function<void(ingest
         answer.push_back({ev.type_label, key,
                           ev.type == event_type::unclassified ? ingest_result::unclassified
                                                               : ingest_result::accepted});
-        entries.push_back(inbox_entry{std::move(ev), std::move(key)});
+        entries.push_back(inbox_entry{std::move(ev), std::move(key), {}, false});
     }
     if (const auto first = req.body.find_first_not_of(" \t\r\n");
         entries.size() == 1 && first != std::string_view::npos && req.body[first] == '{') {

@@ -85,6 +85,8 @@ bool where_matches(const std::vector<where_clause>& where, const json& normalize
 
 router::router(const routing_config& r) : config_(r) {
     validate_routing(config_);
+    has_conditions_ = std::any_of(config_.routes.begin(), config_.routes.end(),
+                                  [](const route_config& x) { return !x.where.empty(); });
     for (const auto& [name, s] : config_.sinks) {
         compiled_sink c{s, std::nullopt, std::nullopt, {}};
         const auto where = [&](const std::string& key) {
@@ -145,10 +147,22 @@ router::router(const routing_config& r) : config_(r) {
 }
 
 std::vector<std::string> router::sinks_for(event_type type, const json& normalized) const {
+    return sinks_for_(type, normalized.value("type", std::string()), &normalized);
+}
+
+std::vector<std::string> router::sinks_for_type(event_type type, std::string_view type_label) const {
+    return sinks_for_(type, type_label, nullptr);
+}
+
+std::vector<std::string> router::sinks_for_(event_type type, std::string_view label,
+                                            const json* normalized) const {
     std::vector<std::string> out;
-    const auto label = normalized.value("type", std::string());
     for (const auto& route : config_.routes) {
-        if (!type_matches(route, type, label) || !where_matches(route.where, normalized)) {
+        if (!type_matches(route, type, label)) {
+            continue;
+        }
+        if (!route.where.empty() &&
+            (normalized == nullptr || !where_matches(route.where, *normalized))) {
             continue;
         }
         for (const auto& s : route.sinks) {

@@ -12,6 +12,7 @@
 #include "solarhook/config/config.hpp"
 #include "solarhook/core/clock.hpp"
 #include "solarhook/dedup/memory_dedup_store.hpp"
+#include "solarhook/deliver/engine.hpp"
 #include "solarhook/http/server.hpp"
 #include "solarhook/http/webhook_endpoint.hpp"
 #include "solarhook/inbox/durable_inbox.hpp"
@@ -19,6 +20,7 @@
 #include "solarhook/ingest/ingest_service.hpp"
 #include "solarhook/pipeline/event_queue.hpp"
 #include "solarhook/pipeline/worker_pool.hpp"
+#include "solarhook/route/router.hpp"
 #include "solarhook/store/dir_lock.hpp"
 #include "solarhook/store/event_store.hpp"
 #include "solarhook/store/group_committer.hpp"
@@ -36,7 +38,9 @@ struct shutdown_report {
 
 class service {
   public:
-    // Opens (and migrates) the store; throws store::store_error if it cannot.
+    // Opens (and migrates) the store; throws store::store_error if it cannot, and
+    // config_error if the routes do not build. No handlers: the routing stage,
+    // which writes the log sink and hands the rest to the delivery engine.
     service(config cfg, std::vector<std::shared_ptr<handler>> handlers, const clock& clk);
     ~service();
 
@@ -44,6 +48,13 @@ class service {
     std::uint16_t port() const noexcept { return server_->port(); }
     const config& cfg() const noexcept { return cfg_; }
     shutdown_report shutdown();
+    // Applies `fresh`'s routes and sinks (a SIGHUP). Throws config_error and keeps
+    // the old ones if they do not build. Returns the keys that differ and need a
+    // restart to take effect.
+    std::vector<std::string> reload(const config& fresh);
+    // Reopens the file sinks' files (a SIGHUP, after logrotate).
+    void reopen();
+    deliver::engine& deliveries() noexcept { return *engine_; }
 
     event_queue& queue() noexcept { return queue_; }
     worker_pool& workers() noexcept { return *workers_; }
@@ -61,6 +72,9 @@ class service {
     std::unique_ptr<store::event_store> writer_;
     std::unique_ptr<store::group_committer> committer_;
     std::unique_ptr<durable_inbox> durable_;
+    std::shared_ptr<route::router_holder> routes_;
+    std::unique_ptr<deliver::journal> journal_;
+    std::unique_ptr<deliver::engine> engine_;  // stopped before the committer, destroyed after
     std::unique_ptr<worker_pool> workers_;
     std::unique_ptr<ingest_service> ingest_;
     std::unique_ptr<http::webhook_endpoint> endpoint_;

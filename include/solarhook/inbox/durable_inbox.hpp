@@ -44,7 +44,14 @@ class durable_inbox final : public inbox {
         // Past this (database and WAL on disk, plus what was stored since it was
         // last measured) new events are refused with 503 until retention frees room.
         std::int64_t max_disk_bytes = 2ll << 30;
+        // Whether some route takes this unclassified event; if not (or unset) it is
+        // kept `quarantined` for an operator.
+        std::function<bool(const decoded_event&)> routes_unclassified;
     };
+    // Told, after the commit that recorded an event's routing, of its pending
+    // deliveries (with the normalized event when the worker built it).
+    using routed_hook = std::function<void(std::vector<store::delivery_row>,
+                                           std::shared_ptr<const nlohmann::json>)>;
 
     // `reader` is a second connection to the same file, used only by the dispatcher.
     durable_inbox(store::group_committer& committer, std::unique_ptr<store::event_store> reader,
@@ -71,8 +78,11 @@ class durable_inbox final : public inbox {
     // Refused bodies not quarantined (too many at once, or the store full).
     std::uint64_t quarantine_skipped() const noexcept;
 
-    // The worker pool's completion hook.
+    // The worker pool's completion hook. An event with a plan (pipeline/
+    // route_stage.hpp) gets its deliveries recorded; one without is done.
     void on_processed(const queued_event& ev, const std::string* error);
+    // Set before start().
+    void set_routed_hook(routed_hook h) { on_routed_ = std::move(h); }
     // Outcomes waiting to be written again (the dispatcher does it each round).
     std::size_t unrecorded_outcomes() const;
 
@@ -91,10 +101,11 @@ class durable_inbox final : public inbox {
   private:
     struct outcome {
         std::int64_t id;
-        enum kind_t { done, retry, dead } kind;
+        enum kind_t { done, retry, dead, routed } kind;
         int attempts;
         store::millis next_at;
         std::string error;
+        std::shared_ptr<const delivery_plan> plan;  // routed
     };
     struct unrecorded {
         clock::time_point at;
@@ -148,6 +159,7 @@ class durable_inbox final : public inbox {
     std::mt19937_64 rng_{std::random_device{}()};
     std::uint64_t evictions_reported_ = 0;  // touched only inside the writer's transactions
     std::thread dispatcher_;
+    routed_hook on_routed_;
 };
 
 }  // namespace solarhook

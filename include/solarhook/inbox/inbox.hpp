@@ -23,6 +23,8 @@ struct inbox_entry {
     // empty otherwise. Valid only during store(): a durable inbox keeps it instead
     // of serialising event.raw again (a sixth of a request's instructions).
     std::string_view raw_text{};
+    // An unclassified event some route takes: pending, not quarantined (the inbox sets it).
+    bool routable = false;
 };
 
 enum class store_result { stored, duplicate };

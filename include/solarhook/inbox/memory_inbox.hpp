@@ -6,6 +6,8 @@
 // throwaway setups.
 #pragma once
 
+#include <functional>
+
 #include "solarhook/core/clock.hpp"
 #include "solarhook/dedup/dedup_store.hpp"
 #include "solarhook/inbox/inbox.hpp"
@@ -23,7 +25,13 @@ class memory_inbox final : public inbox {
     bool ready() const override { return !queue_.full(); }
     std::string not_ready_reason() const override { return ready() ? "" : "queue_full"; }
 
+    // Whether some route takes an unclassified event (see durable_inbox::options).
+    void set_routes_unclassified(std::function<bool(const decoded_event&)> f) {
+        routes_unclassified_ = std::move(f);
+    }
+
   private:
+    std::function<bool(const decoded_event&)> routes_unclassified_;
     dedup_store& dedup_;
     event_queue& queue_;
     const clock& clock_;

@@ -11,15 +11,25 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "solarhook/core/clock.hpp"
 #include "solarhook/decode/event.hpp"
+#include "solarhook/store/event_store.hpp"
 
 namespace solarhook {
+
+// Where a worker's routing stage (route_stage.hpp) sends an event: its sinks, the
+// ones run already on the worker marked done, and the normalized event if it was built.
+struct delivery_plan {
+    std::vector<store::new_delivery> sinks;
+    std::shared_ptr<const nlohmann::json> normalized;
+};
 
 struct queued_event {
     decoded_event event;
@@ -28,6 +38,8 @@ struct queued_event {
     clock::time_point received_at;
     std::int64_t id = 0;  // journal row id; 0 when the store is in memory
     int attempts = 0;     // earlier failed attempts
+    // Set by the routing stage on a worker, read by the worker's completion hook.
+    mutable std::shared_ptr<const delivery_plan> plan;
 };
 
 class event_queue {

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -32,6 +34,9 @@ class router {
     // The sinks `normalized` (decode/normalized.hpp) goes to: each once, in the
     // order routes and their sinks are written.
     std::vector<std::string> sinks_for(event_type type, const nlohmann::json& normalized) const;
+    // The same without a normalized event, when no route has a where clause.
+    std::vector<std::string> sinks_for_type(event_type type, std::string_view type_label) const;
+    bool has_conditions() const noexcept { return has_conditions_; }
     // Whether some route names this type at all (an unclassified event no route
     // can take stays quarantined).
     bool takes(event_type type, std::string_view type_label) const;
@@ -40,8 +45,29 @@ class router {
     const std::map<std::string, compiled_sink, std::less<>>& sinks() const { return sinks_; }
 
   private:
+    std::vector<std::string> sinks_for_(event_type type, std::string_view label,
+                                        const nlohmann::json* normalized) const;
     routing_config config_;
+    bool has_conditions_ = false;
     std::map<std::string, compiled_sink, std::less<>> sinks_;
+};
+
+// The current router, swapped whole by a reload; readers keep the one they took.
+class router_holder {
+  public:
+    explicit router_holder(std::shared_ptr<const router> r) : current_(std::move(r)) {}
+    std::shared_ptr<const router> get() const {
+        std::lock_guard lock(mutex_);
+        return current_;
+    }
+    void set(std::shared_ptr<const router> r) {
+        std::lock_guard lock(mutex_);
+        current_ = std::move(r);
+    }
+
+  private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<const router> current_;
 };
 
 // Whether one route's types name this event.

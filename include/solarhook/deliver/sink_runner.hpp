@@ -1,0 +1,98 @@
+// Runs one sink's deliveries on the engine's io thread. Per-customer order: jobs
+// with the same order key form a lane, and only a lane's head is attempted; a head
+// waiting for its retry holds back its own lane only. At most max_in_flight
+// attempts at once. Memory is bounded by `window` jobs: past it, jobs stay on disk
+// (pending rows) and are read back, oldest first, as the window empties. An
+// outcome that cannot be recorded keeps its lane busy and is written again; the
+// job is never attempted twice while the process lives.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "solarhook/deliver/delivery.hpp"
+#include "solarhook/inbox/retry_policy.hpp"
+#include "solarhook/route/router.hpp"
+
+namespace solarhook::deliver {
+
+struct sink_counts {
+    std::uint64_t delivered = 0;
+    std::uint64_t retried = 0;  // attempts that failed and were scheduled again
+    std::uint64_t dead = 0;
+    std::size_t held = 0;  // jobs in memory
+    unsigned in_flight = 0;
+};
+
+class sink_runner {
+  public:
+    struct options {
+        std::size_t window = 4096;
+        std::chrono::milliseconds poll{250};
+    };
+
+    sink_runner(boost::asio::io_context& io, journal& j, const clock& clk,
+                const route::compiled_sink& sink, std::unique_ptr<sink_driver> driver,
+                options opts);
+    ~sink_runner();
+    sink_runner(const sink_runner&) = delete;
+    sink_runner& operator=(const sink_runner&) = delete;
+
+    // All on the io thread.
+    void add(job j);
+    // Reads pending jobs from the journal while the window has room.
+    void poll();
+    // A reload: later attempts use the new settings and driver.
+    void update(const route::compiled_sink& sink, std::unique_ptr<sink_driver> driver);
+    void reopen();
+    void close();
+    sink_counts counts() const;
+    const std::string& name() const { return sink_.config.name; }
+
+  private:
+    struct lane {
+        std::deque<job> jobs;  // by id; the head is the one attempted
+        bool busy = false;     // the head is being attempted or its outcome recorded
+    };
+    void insert_(job j);
+    void schedule_(const std::string& key);
+    void pump_();
+    void arm_timer_(store::millis now);
+    void attempt_(const std::string& key);
+    void finish_(const std::string& key, attempt_result r);
+    void record_(const std::string& key, store::delivery_outcome o, int failures);
+    void forget_(std::int64_t id);
+    std::string lane_key_(const job& j) const;
+
+    boost::asio::io_context& io_;
+    journal& journal_;
+    const clock& clock_;
+    route::compiled_sink sink_;
+    std::shared_ptr<sink_driver> driver_;
+    retry_policy retry_;
+    const options opts_;
+    std::unordered_map<std::string, lane> lanes_;
+    std::unordered_set<std::int64_t> known_;  // in memory, or recording
+    // Recently finished ids: a late add() of one of them is not attempted again.
+    std::deque<std::int64_t> finished_order_;
+    std::unordered_set<std::int64_t> finished_;
+    // (due time, lane key, head id): heads waiting for their time or a free slot.
+    std::multimap<store::millis, std::pair<std::string, std::int64_t>> ready_;
+    unsigned in_flight_ = 0;
+    bool overflow_ = false;  // pending jobs on disk that are not in memory
+    boost::asio::steady_timer timer_;
+    store::millis timer_at_ = 0;
+    std::mt19937_64 rng_{std::random_device{}()};
+    sink_counts counts_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace solarhook::deliver

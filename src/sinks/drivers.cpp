@@ -1,0 +1,22 @@
+#include "solarhook/sinks/drivers.hpp"
+
+#include <stdexcept>
+
+#include "solarhook/sinks/file_sink.hpp"
+
+namespace solarhook::sinks {
+
+std::unique_ptr<deliver::sink_driver> make_driver(const route::compiled_sink& sink,
+                                                  boost::asio::io_context& io) {
+    switch (sink.config.kind) {
+        case sink_kind::file:
+            return std::make_unique<file_sink>(sink.config, io);
+        case sink_kind::http:
+        case sink_kind::exec:
+        case sink_kind::log:
+            break;
+    }
+    throw std::invalid_argument("this build has no driver for the sink " + sink.config.name);
+}
+
+}  // namespace solarhook::sinks

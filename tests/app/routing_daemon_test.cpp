@@ -1,0 +1,143 @@
+// Routes and sinks in the real binary: a file sink, and SIGHUP swapping routes under load.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "support/child_process.hpp"
+#include "support/http_client.hpp"
+#include "support/temp_dir.hpp"
+#include "support/wait.hpp"
+
+namespace solarhook {
+namespace {
+
+using json = nlohmann::json;
+const std::string k_bin = SOLARHOOK_BINARY;
+
+json wait_for_msg(test::child_process& p, const std::string& msg) {
+    while (auto line = p.read_line()) {
+        auto j = json::parse(*line, nullptr, false);
+        if (j.is_object() && j["msg"] == msg) {
+            return j;
+        }
+    }
+    return nullptr;
+}
+
+std::vector<json> lines_of(const std::string& path) {
+    std::ifstream in(path);
+    std::vector<json> out;
+    for (std::string l; std::getline(in, l);) {
+        out.push_back(json::parse(l));
+    }
+    return out;
+}
+
+void write_config(const std::string& path, const json& j) {
+    std::ofstream(path + ".tmp") << j.dump(2);
+    std::filesystem::rename(path + ".tmp", path);  // a reader never sees half a file
+}
+
+json config_with(const test::temp_dir& dir, bool second_route) {
+    json c = {{"listen", "127.0.0.1:0"},
+              {"store", {{"data_dir", dir.file("data")}}},
+              {"sinks",
+               {{"archive", {{"kind", "file"}, {"path", dir.file("all.jsonl")}}},
+                {"signed", {{"kind", "file"}, {"path", dir.file("signed.jsonl")}}}}},
+              {"routes",
+               {{{"name", "everything"}, {"match", {{"types", {"*"}}}}, {"sinks", {"archive"}}}}}};
+    if (second_route) {
+        c["routes"].push_back(
+            {{"name", "signed"},
+             {"match", {{"types", {"customer_status_change"}}, {"where", {{"new_status", 2}}}}},
+             {"sinks", {"signed"}}});
+    }
+    return c;
+}
+
+std::string status_change(int customer, int status) {
+    return json{{"pkcustomerid", customer}, {"old_status", 1}, {"new_status", status}}.dump();
+}
+
+TEST(routing_daemon, a_file_sink_gets_each_routed_event_once_in_the_normalized_shape) {
+    test::temp_dir dir;
+    const auto cfg = dir.file("c.json");
+    write_config(cfg, config_with(dir, true));
+    test::child_process p({k_bin, "serve", "--config", cfg});
+    const auto listening = wait_for_msg(p, "listening");
+    ASSERT_TRUE(listening.is_object()) << p.all_stderr();
+    const auto port = listening["port"].get<std::uint16_t>();
+    ASSERT_EQ(test::post(port, "/webhooks/solarproof", status_change(7, 2)).status, 200);
+    ASSERT_EQ(test::post(port, "/webhooks/solarproof", status_change(8, 1)).status, 200);
+    ASSERT_EQ(test::post(port, "/webhooks/solarproof", status_change(7, 2)).status, 200);  // dup
+    ASSERT_TRUE(test::eventually([&] { return lines_of(dir.file("all.jsonl")).size() == 2; }));
+    ASSERT_TRUE(test::eventually([&] { return lines_of(dir.file("signed.jsonl")).size() == 1; }));
+    const auto line = lines_of(dir.file("signed.jsonl")).at(0);
+    EXPECT_EQ(line["type"], "customer_status_change");
+    EXPECT_EQ(line["customer_id"], 7);
+    EXPECT_EQ(line["new_status_name"], "Signed");
+    EXPECT_EQ(line["raw"]["pkcustomerid"], 7);
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait(), 0);
+}
+
+TEST(routing_daemon, sighup_swaps_routes_under_load_losing_and_repeating_nothing) {
+    test::temp_dir dir;
+    const auto cfg = dir.file("c.json");
+    write_config(cfg, config_with(dir, false));
+    test::child_process p({k_bin, "serve", "--config", cfg});
+    const auto listening = wait_for_msg(p, "listening");
+    ASSERT_TRUE(listening.is_object()) << p.all_stderr();
+    const auto port = listening["port"].get<std::uint16_t>();
+
+    constexpr int n = 300;
+    std::atomic<int> sent{0};
+    std::thread poster([&] {
+        for (int i = 0; i < n; ++i) {
+            if (test::post(port, "/webhooks/solarproof", status_change(1000 + i, 2)).status ==
+                200) {
+                ++sent;
+            }
+        }
+    });
+    ASSERT_TRUE(test::eventually([&] { return sent.load() >= n / 3; }));
+    // An invalid file first: refused, and the running routes stay.
+    std::ofstream(cfg) << R"({"routes": [{"match": {"types": ["*"]}, "sinks": ["nowhere"]}]})";
+    p.signal(SIGHUP);
+    const auto refused = wait_for_msg(p, "config reload refused; the running config stays");
+    ASSERT_TRUE(refused.is_object());
+    EXPECT_NE(refused["error"].get<std::string>().find("nowhere"), std::string::npos);
+    write_config(cfg, config_with(dir, true));
+    p.signal(SIGHUP);
+    const auto reloaded =
+        wait_for_msg(p, "config reloaded: routes and sinks apply to deliveries that start now");
+    ASSERT_TRUE(reloaded.is_object());
+    EXPECT_EQ(reloaded["restart_needed_for"], json::array());
+    poster.join();
+    ASSERT_EQ(sent.load(), n);
+    ASSERT_TRUE(test::eventually([&] { return lines_of(dir.file("all.jsonl")).size() >= n; }));
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait(), 0);
+
+    std::set<std::int64_t> all;
+    for (const auto& l : lines_of(dir.file("all.jsonl"))) {
+        EXPECT_TRUE(all.insert(l["customer_id"].get<std::int64_t>()).second) << "twice: " << l;
+    }
+    EXPECT_EQ(all.size(), static_cast<std::size_t>(n)) << "every accepted event, once";
+    std::set<std::int64_t> routed_after;
+    for (const auto& l : lines_of(dir.file("signed.jsonl"))) {
+        EXPECT_TRUE(routed_after.insert(l["customer_id"].get<std::int64_t>()).second);
+    }
+    EXPECT_FALSE(routed_after.empty()) << "the new route took effect";
+    EXPECT_LT(routed_after.size(), static_cast<std::size_t>(n)) << "and only after the swap";
+    EXPECT_EQ(routed_after.count(1000 + n - 1), 1u) << "the last event went by the new route";
+}
+
+}  // namespace
+}  // namespace solarhook
