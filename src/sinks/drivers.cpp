@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "solarhook/sinks/exec_sink.hpp"
 #include "solarhook/sinks/file_sink.hpp"
 
 namespace solarhook::sinks {
@@ -11,8 +12,9 @@ std::unique_ptr<deliver::sink_driver> make_driver(const route::compiled_sink& si
     switch (sink.config.kind) {
         case sink_kind::file:
             return std::make_unique<file_sink>(sink.config, io);
-        case sink_kind::http:
         case sink_kind::exec:
+            return std::make_unique<exec_sink>(sink, io);
+        case sink_kind::http:
         case sink_kind::log:
             break;
     }

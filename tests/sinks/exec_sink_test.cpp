@@ -1,0 +1,147 @@
+#include "solarhook/sinks/exec_sink.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "solarhook/config/config.hpp"
+#include "support/temp_dir.hpp"
+
+namespace solarhook::sinks {
+namespace {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::string script(const test::temp_dir& dir, const std::string& name, const std::string& body) {
+    const auto path = dir.file(name);
+    std::ofstream(path) << "#!/bin/sh\n" << body << "\n";
+    ::chmod(path.c_str(), 0755);
+    return path;
+}
+
+route::compiled_sink exec_of(const json& sink) {
+    const auto cfg = apply_config_json(
+        config{},
+        {{"sinks", {{"run", sink}}},
+         {"routes", {{{"match", {{"types", {"customer_created"}}}}, {"sinks", {"run"}}}}}});
+    return *route::router(cfg.routing).sink("run");
+}
+
+deliver::attempt_result attempt(exec_sink& e, boost::asio::io_context& io, const json& ev) {
+    std::optional<deliver::attempt_result> out;
+    e.start(ev, [&](deliver::attempt_result r) { out = std::move(r); });
+    io.restart();
+    auto work = boost::asio::make_work_guard(io);
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (!out && std::chrono::steady_clock::now() < deadline) {
+        io.run_one_for(1s);
+    }
+    return out.value_or(
+        deliver::attempt_result{deliver::attempt_kind::retry, "no answer", {}, {}, {}});
+}
+
+const json k_event = {{"type", "customer_created"},
+                      {"key", "k-1"},
+                      {"id", 42},
+                      {"customer_id", 7},
+                      {"customer_name", "Jane \"JJ\" O'Neil"}};
+
+TEST(exec_sink, the_script_gets_the_event_on_stdin_and_its_names_in_the_environment) {
+    test::temp_dir dir;
+    const auto out = dir.file("out");
+    const auto path = script(dir, "record.sh",
+                             "cat > " + out +
+                                 ".stdin\n"
+                                 "env | grep ^SOLARHOOK_ | sort > " +
+                                 out +
+                                 ".env\n"
+                                 "echo \"args: $1 $2\"\necho oops >&2\nexit 0");
+    boost::asio::io_context io;
+    exec_sink e(exec_of({{"kind", "exec"}, {"command", {path, "{type}", "{customer_id}"}}}), io);
+    const auto r = attempt(e, io, k_event);
+    EXPECT_EQ(r.kind, deliver::attempt_kind::success) << r.error;
+    EXPECT_EQ(r.status, 0);
+    EXPECT_EQ(json::parse(read_file(out + ".stdin")), k_event);
+    EXPECT_EQ(read_file(out + ".env"),
+              "SOLARHOOK_EVENT_ID=42\nSOLARHOOK_KEY=k-1\nSOLARHOOK_TYPE=customer_created\n");
+    EXPECT_NE(r.response.find("args: customer_created 7"), std::string::npos) << r.response;
+    EXPECT_NE(r.response.find("oops"), std::string::npos) << r.response;
+}
+
+TEST(exec_sink, exit_codes_decide_retry_or_dead_and_keep_stderr) {
+    test::temp_dir dir;
+    const auto path = script(dir, "fail.sh", "echo \"bad input\" >&2\nexit $1");
+    boost::asio::io_context io;
+    exec_sink e(
+        exec_of(
+            {{"kind", "exec"}, {"command", {path, "{raw.code}"}}, {"permanent_exit_codes", {2}}}),
+        io);
+    auto ev = k_event;
+    ev["raw"] = {{"code", 2}};
+    auto r = attempt(e, io, ev);
+    EXPECT_EQ(r.kind, deliver::attempt_kind::permanent);
+    EXPECT_EQ(r.status, 2);
+    EXPECT_NE(r.error.find("exit code 2 (permanent): bad input"), std::string::npos) << r.error;
+    ev["raw"]["code"] = 1;
+    r = attempt(e, io, ev);
+    EXPECT_EQ(r.kind, deliver::attempt_kind::retry);
+    EXPECT_NE(r.error.find("exit code 1: bad input"), std::string::npos) << r.error;
+}
+
+TEST(exec_sink, a_command_past_its_timeout_gets_sigterm) {
+    test::temp_dir dir;
+    const auto path = script(dir, "slow.sh", "exec sleep 30");
+    boost::asio::io_context io;
+    exec_sink e(exec_of({{"kind", "exec"}, {"command", {path}}, {"timeout_ms", 200}}), io);
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = attempt(e, io, k_event);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+    EXPECT_EQ(r.kind, deliver::attempt_kind::retry);
+    EXPECT_NE(r.error.find("timed out after 200 ms; ended by SIGTERM"), std::string::npos)
+        << r.error;
+}
+
+TEST(exec_sink, one_that_ignores_sigterm_gets_sigkill_five_seconds_later) {
+    test::temp_dir dir;
+    const auto path = script(dir, "stubborn.sh", "trap '' TERM\nwhile :; do sleep 0.05; done");
+    boost::asio::io_context io;
+    exec_sink e(exec_of({{"kind", "exec"}, {"command", {path}}, {"timeout_ms", 100}}), io);
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = attempt(e, io, k_event);
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_GE(took, exec_sink::k_kill_after);
+    EXPECT_LT(took, exec_sink::k_kill_after + 5s);
+    EXPECT_NE(r.error.find("ended by SIGKILL"), std::string::npos) << r.error;
+}
+
+TEST(exec_sink, a_missing_program_is_a_retry_naming_it) {
+    boost::asio::io_context io;
+    exec_sink e(exec_of({{"kind", "exec"}, {"command", {"solarhook-no-such-program"}}}), io);
+    const auto r = attempt(e, io, k_event);
+    EXPECT_EQ(r.kind, deliver::attempt_kind::retry);
+    EXPECT_NE(r.error.find("solarhook-no-such-program"), std::string::npos) << r.error;
+}
+
+TEST(exec_sink, a_child_that_ignores_its_stdin_is_not_a_problem) {
+    boost::asio::io_context io;
+    exec_sink e(exec_of({{"kind", "exec"}, {"command", {"/bin/true"}}}), io);
+    auto big = k_event;
+    big["raw"] = {{"blob", std::string(1 << 20, 'x')}};  // more than a pipe holds
+    const auto r = attempt(e, io, big);
+    EXPECT_EQ(r.kind, deliver::attempt_kind::success) << r.error;
+}
+
+}  // namespace
+}  // namespace solarhook::sinks
