@@ -4,6 +4,7 @@
 
 #include "solarhook/sinks/exec_sink.hpp"
 #include "solarhook/sinks/file_sink.hpp"
+#include "solarhook/sinks/http_sink.hpp"
 
 namespace solarhook::sinks {
 
@@ -15,6 +16,7 @@ std::unique_ptr<deliver::sink_driver> make_driver(const route::compiled_sink& si
         case sink_kind::exec:
             return std::make_unique<exec_sink>(sink, io);
         case sink_kind::http:
+            return std::make_unique<http_sink>(sink, io);
         case sink_kind::log:
             break;
     }

@@ -1,0 +1,378 @@
+#include "solarhook/sinks/http_sink.hpp"
+
+#include <fmt/format.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <charconv>
+#include <ctime>
+#include <stdexcept>
+
+namespace solarhook::sinks {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+using namespace std::chrono;
+
+http_url parse_http_url(const std::string& url) {
+    http_url u;
+    std::string_view rest(url);
+    if (rest.starts_with("https://")) {
+        u.tls = true;
+        rest.remove_prefix(8);
+    } else if (rest.starts_with("http://")) {
+        rest.remove_prefix(7);
+    } else {
+        throw std::invalid_argument("the URL must start with http:// or https://");
+    }
+    const auto slash = rest.find_first_of("/?#");
+    std::string_view authority = rest.substr(0, slash);
+    u.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+    if (const auto hash = u.target.find('#'); hash != std::string::npos) {
+        u.target.erase(hash);
+    }
+    if (u.target.empty() || u.target[0] == '?') {
+        u.target.insert(0, "/");
+    }
+    if (authority.find('@') != std::string_view::npos) {
+        throw std::invalid_argument("credentials in the URL are not supported: use headers");
+    }
+    if (authority.starts_with("[")) {
+        const auto close = authority.find(']');
+        if (close == std::string_view::npos) {
+            throw std::invalid_argument("an IPv6 host must be in brackets: [::1]");
+        }
+        u.host = std::string(authority.substr(1, close - 1));
+        authority.remove_prefix(close + 1);
+        if (!authority.empty() && authority[0] != ':') {
+            throw std::invalid_argument("unexpected text after the IPv6 host");
+        }
+    } else {
+        const auto colon = authority.find(':');
+        u.host = std::string(authority.substr(0, colon));
+        authority.remove_prefix(colon == std::string_view::npos ? authority.size() : colon);
+    }
+    if (!authority.empty()) {
+        u.port = std::string(authority.substr(1));
+        unsigned p = 0;
+        const auto [ptr, ec] = std::from_chars(u.port.data(), u.port.data() + u.port.size(), p);
+        if (ec != std::errc{} || ptr != u.port.data() + u.port.size() || p == 0 || p > 65535) {
+            throw std::invalid_argument(fmt::format("port \"{}\" is not 1-65535", u.port));
+        }
+    } else {
+        u.port = u.tls ? "443" : "80";
+    }
+    if (u.host.empty()) {
+        throw std::invalid_argument("the URL has no host");
+    }
+    return u;
+}
+
+std::optional<milliseconds> parse_retry_after(const std::string& value, clock::time_point now) {
+    if (value.empty()) {
+        return std::nullopt;
+    }
+    if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        std::uint64_t s = 0;
+        const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), s);
+        if (ec != std::errc{}) {
+            return milliseconds(std::numeric_limits<std::int32_t>::max());
+        }
+        return milliseconds(std::min<std::uint64_t>(s, 365ull * 86400) * 1000);
+    }
+    std::tm tm{};
+    const char* end = ::strptime(value.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (end == nullptr || *end != '\0') {
+        return std::nullopt;
+    }
+    const auto at = std::chrono::system_clock::from_time_t(::timegm(&tm));
+    return std::max(milliseconds(0), duration_cast<milliseconds>(at - now));
+}
+
+deliver::attempt_kind classify_status(int status) noexcept {
+    if (status >= 200 && status < 300) {
+        return deliver::attempt_kind::success;
+    }
+    if (status == 408 || status == 425 || status == 429 || status >= 500) {
+        return deliver::attempt_kind::retry;
+    }
+    return deliver::attempt_kind::permanent;
+}
+
+struct http_sink::connection {
+    connection(asio::io_context& io, asio::ssl::context& tls, bool secure) {
+        if (secure) {
+            ssl = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(io, tls);
+        } else {
+            plain = std::make_unique<beast::tcp_stream>(io);
+        }
+    }
+    beast::tcp_stream& tcp() { return ssl ? beast::get_lowest_layer(*ssl) : *plain; }
+    template <class F>
+    void with_stream(F&& f) {
+        if (ssl) {
+            f(*ssl);
+        } else {
+            f(*plain);
+        }
+    }
+    std::unique_ptr<beast::tcp_stream> plain;
+    std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> ssl;
+    beast::flat_buffer buffer;
+};
+
+// One attempt: a request, the connection it goes on, and the answer.
+struct http_sink::exchange : std::enable_shared_from_this<exchange> {
+    http_sink* sink = nullptr;
+    std::shared_ptr<bool> alive;
+    http_url url;
+    std::string key;  // the pool's: scheme, host and port
+    http::request<http::string_body> req;
+    std::optional<http::response_parser<http::string_body>> parser;
+    std::shared_ptr<connection> conn;
+    std::unique_ptr<tcp::resolver> resolver;
+    bool reused = false;
+    steady_clock::time_point deadline;
+    std::function<void(deliver::attempt_result)> done;
+
+    milliseconds left() const {
+        return std::max(milliseconds(1),
+                        duration_cast<milliseconds>(deadline - steady_clock::now()));
+    }
+
+    void finish(deliver::attempt_result r) {
+        if (done) {
+            auto d = std::move(done);
+            done = nullptr;
+            d(std::move(r));
+        }
+    }
+
+    void fail(const error_code& ec, std::string_view during) {
+        std::string why =
+            ec == beast::error::timeout
+                ? fmt::format("timed out after {} ms ({})", sink->sink_.config.timeout.count(),
+                              during)
+                : fmt::format("{} {}:{}: {}", during, url.host, url.port, ec.message());
+        if (during == "TLS handshake with" && conn && conn->ssl) {
+            const long v = SSL_get_verify_result(conn->ssl->native_handle());
+            if (v != X509_V_OK) {
+                why += fmt::format(" (certificate: {})", X509_verify_cert_error_string(v));
+            }
+        }
+        finish(deliver::attempt_result{deliver::attempt_kind::retry, std::move(why), {}, {}, {}});
+    }
+
+    void begin() {
+        if (auto idle = sink->take_idle_(key)) {
+            conn = std::move(idle);
+            reused = true;
+            write();
+            return;
+        }
+        connect();
+    }
+
+    void connect() {
+        reused = false;
+        conn = std::make_shared<connection>(sink->io_, sink->tls_, url.tls);
+        resolver = std::make_unique<tcp::resolver>(sink->io_);
+        resolver->async_resolve(
+            url.host, url.port,
+            [self = shared_from_this()](const error_code& ec, tcp::resolver::results_type r) {
+                if (ec) {
+                    return self->fail(ec, "resolving");
+                }
+                self->conn->tcp().expires_after(self->left());
+                self->conn->tcp().async_connect(
+                    r, [self](const error_code& ec2, const tcp::endpoint&) {
+                        if (ec2) {
+                            return self->fail(ec2, "connecting to");
+                        }
+                        self->handshake();
+                    });
+            });
+    }
+
+    void handshake() {
+        if (!conn->ssl) {
+            return write();
+        }
+        auto* ssl = conn->ssl->native_handle();
+        error_code ec;
+        if (SSL_set_tlsext_host_name(ssl, url.host.c_str()) != 1) {
+            ec.assign(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
+            return fail(ec, "setting SNI for");
+        }
+        if (sink->sink_.config.tls_verify) {
+            conn->ssl->set_verify_mode(asio::ssl::verify_peer);
+            conn->ssl->set_verify_callback(asio::ssl::host_name_verification(url.host), ec);
+        } else {
+            conn->ssl->set_verify_mode(asio::ssl::verify_none);
+        }
+        conn->tcp().expires_after(left());
+        conn->ssl->async_handshake(asio::ssl::stream_base::client,
+                                   [self = shared_from_this()](const error_code& ec2) {
+                                       if (ec2) {
+                                           return self->fail(ec2, "TLS handshake with");
+                                       }
+                                       self->write();
+                                   });
+    }
+
+    void write() {
+        conn->tcp().expires_after(left());
+        conn->with_stream([&](auto& s) {
+            http::async_write(s, req,
+                              [self = shared_from_this()](const error_code& ec, std::size_t) {
+                                  if (ec) {
+                                      return self->retry_fresh_or_fail(ec, "writing to");
+                                  }
+                                  self->read();
+                              });
+        });
+    }
+
+    void read() {
+        parser.emplace();
+        parser->body_limit(k_response_limit);
+        conn->tcp().expires_after(left());
+        conn->with_stream([&](auto& s) {
+            http::async_read(s, conn->buffer, *parser,
+                             [self = shared_from_this()](const error_code& ec, std::size_t n) {
+                                 self->on_read(ec, n);
+                             });
+        });
+    }
+
+    // A kept-alive connection the server closed meanwhile fails before any answer:
+    // that is no answer from the server, so the request goes once more on a new one.
+    void retry_fresh_or_fail(const error_code& ec, std::string_view during) {
+        if (reused && (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
+                       ec == asio::error::broken_pipe || ec == asio::error::eof)) {
+            return connect();
+        }
+        fail(ec, during);
+    }
+
+    void on_read(const error_code& ec, std::size_t) {
+        if (ec && !(ec == http::error::body_limit && parser->is_header_done())) {
+            if (!parser->got_some()) {
+                return retry_fresh_or_fail(ec, "reading from");
+            }
+            return fail(ec, "reading from");
+        }
+        auto& res = parser->get();
+        const int status = static_cast<int>(res.result_int());
+        deliver::attempt_result r;
+        r.status = status;
+        r.kind = classify_status(status);
+        r.response = res.body().substr(0, k_response_kept);
+        if (status >= 300 && status < 400) {
+            r.error = fmt::format("HTTP {}: redirect to {} not followed", status,
+                                  std::string(res[http::field::location]));
+        } else if (r.kind != deliver::attempt_kind::success) {
+            r.error = fmt::format("HTTP {}", status);
+            if (r.kind == deliver::attempt_kind::retry) {
+                r.retry_after = parse_retry_after(std::string(res[http::field::retry_after]),
+                                                  sink->clock_.now());
+            }
+        }
+        if (!ec && res.keep_alive() && *alive) {
+            sink->give_back_(key, std::move(conn));
+        }
+        finish(std::move(r));
+    }
+};
+
+const clock& http_sink::default_clock() {
+    static const solarhook::system_clock c;
+    return c;
+}
+
+http_sink::http_sink(const route::compiled_sink& sink, asio::io_context& io, const clock& clk)
+    : sink_(sink), io_(io), clock_(clk), tls_(asio::ssl::context::tls_client) {
+    tls_.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                     asio::ssl::context::no_tlsv1_1);
+    // The system CA store (OpenSSL's default paths, which SSL_CERT_FILE overrides).
+    tls_.set_default_verify_paths();
+}
+
+http_sink::~http_sink() {
+    *alive_ = false;
+}
+
+std::shared_ptr<http_sink::connection> http_sink::take_idle_(const std::string& key) {
+    auto it = idle_.find(key);
+    if (it == idle_.end() || it->second.empty()) {
+        return nullptr;
+    }
+    auto c = std::move(it->second.back());
+    it->second.pop_back();
+    return c;
+}
+
+void http_sink::give_back_(const std::string& key, std::shared_ptr<connection> c) {
+    auto& pool = idle_[key];
+    if (closed_ || pool.size() >= sink_.config.max_in_flight) {
+        return;  // dropped: the stream closes with it
+    }
+    c->tcp().expires_never();
+    pool.push_back(std::move(c));
+}
+
+void http_sink::close() {
+    closed_ = true;
+    idle_.clear();
+}
+
+void http_sink::start(const nlohmann::json& normalized,
+                      std::function<void(deliver::attempt_result)> done) {
+    auto x = std::make_shared<exchange>();
+    x->sink = this;
+    x->alive = alive_;
+    x->done = std::move(done);
+    x->deadline = steady_clock::now() + sink_.config.timeout;
+    try {
+        x->url = parse_http_url(sink_.url->render(normalized, route::text_escape::url));
+    } catch (const std::exception& e) {
+        asio::post(io_, [x, why = std::string(e.what())] {
+            x->finish(deliver::attempt_result{
+                deliver::attempt_kind::permanent, "bad URL: " + why, {}, {}, {}});
+        });
+        return;
+    }
+    x->key = fmt::format("{}://{}:{}", x->url.tls ? "https" : "http", x->url.host, x->url.port);
+    x->req.method(sink_.config.method == "PUT"     ? http::verb::put
+                  : sink_.config.method == "PATCH" ? http::verb::patch
+                                                   : http::verb::post);
+    x->req.target(x->url.target);
+    x->req.version(11);
+    const bool default_port = x->url.port == (x->url.tls ? "443" : "80");
+    const bool v6 = x->url.host.find(':') != std::string::npos;
+    const auto host = v6 ? "[" + x->url.host + "]" : x->url.host;
+    x->req.set(http::field::host, default_port ? host : host + ":" + x->url.port);
+    x->req.set(http::field::user_agent, "solarhook/" SOLARHOOK_VERSION);
+    x->req.set(http::field::content_type, "application/json");
+    for (const auto& [name, value] : sink_.config.headers) {
+        x->req.set(name, value);
+    }
+    const auto body = sink_.body ? sink_.body->render(normalized) : normalized;
+    x->req.body() = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    x->req.keep_alive(true);
+    x->req.prepare_payload();
+    x->begin();
+}
+
+}  // namespace solarhook::sinks

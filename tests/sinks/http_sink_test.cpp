@@ -1,0 +1,253 @@
+#include "solarhook/sinks/http_sink.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "solarhook/config/config.hpp"
+#include "solarhook/deliver/engine.hpp"
+#include "solarhook/deliver/journal.hpp"
+#include "solarhook/sinks/drivers.hpp"
+#include "support/http_recorder.hpp"
+#include "support/temp_dir.hpp"
+#include "support/wait.hpp"
+
+namespace solarhook::sinks {
+namespace {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+route::compiled_sink http_of(json sink, const std::string& types = "*") {
+    sink["kind"] = "http";
+    const auto cfg = apply_config_json(
+        config{}, {{"sinks", {{"s", sink}}},
+                   {"routes", {{{"match", {{"types", {types}}}}, {"sinks", {"s"}}}}}});
+    return *route::router(cfg.routing).sink("s");
+}
+
+deliver::attempt_result attempt(http_sink& h, boost::asio::io_context& io, const json& ev) {
+    std::optional<deliver::attempt_result> out;
+    h.start(ev, [&](deliver::attempt_result r) { out = std::move(r); });
+    io.restart();
+    auto work = boost::asio::make_work_guard(io);
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (!out && std::chrono::steady_clock::now() < deadline) {
+        io.run_one_for(1s);
+    }
+    return out.value_or(
+        deliver::attempt_result{deliver::attempt_kind::retry, "no answer", {}, {}, {}});
+}
+
+const json k_event = {{"type", "customer_status_change"},
+                      {"key", "k"},
+                      {"id", 5},
+                      {"customer_id", 12345},
+                      {"customer_name", "Jane \"JJ\" O'Neil\n\\ {x} 🎉"},
+                      {"new_status", 2},
+                      {"raw", {{"pkcustomerid", 12345}}}};
+
+TEST(http_url, parses_what_a_sink_may_name) {
+    auto u = parse_http_url("https://crm.example.com/api/contacts?x=1#frag");
+    EXPECT_TRUE(u.tls);
+    EXPECT_EQ(u.host, "crm.example.com");
+    EXPECT_EQ(u.port, "443");
+    EXPECT_EQ(u.target, "/api/contacts?x=1");
+    u = parse_http_url("http://[::1]:8081");
+    EXPECT_EQ(u.host, "::1");
+    EXPECT_EQ(u.port, "8081");
+    EXPECT_EQ(u.target, "/");
+    EXPECT_EQ(parse_http_url("http://h?q").target, "/?q");
+    EXPECT_THROW(parse_http_url("ftp://h"), std::invalid_argument);
+    EXPECT_THROW(parse_http_url("http://u:p@h/"), std::invalid_argument);
+    EXPECT_THROW(parse_http_url("http://h:0/"), std::invalid_argument);
+    EXPECT_THROW(parse_http_url("http:///x"), std::invalid_argument);
+}
+
+TEST(http_sink, retry_after_takes_seconds_or_an_http_date) {
+    const auto now =
+        std::chrono::system_clock::from_time_t(1'700'000'000);  // Tue, 14 Nov 2023 22:13:20
+    EXPECT_EQ(parse_retry_after("2", now), 2000ms);
+    EXPECT_EQ(parse_retry_after("Tue, 14 Nov 2023 22:13:50 GMT", now), 30'000ms);
+    EXPECT_EQ(parse_retry_after("Tue, 14 Nov 2023 22:00:00 GMT", now), 0ms);
+    EXPECT_FALSE(parse_retry_after("soon", now));
+    EXPECT_FALSE(parse_retry_after("", now));
+    EXPECT_EQ(classify_status(204), deliver::attempt_kind::success);
+    for (int s : {408, 425, 429, 500, 502, 503}) {
+        EXPECT_EQ(classify_status(s), deliver::attempt_kind::retry) << s;
+    }
+    for (int s : {301, 400, 401, 404, 410, 422}) {
+        EXPECT_EQ(classify_status(s), deliver::attempt_kind::permanent) << s;
+    }
+}
+
+TEST(http_sink, posts_the_rendered_body_and_headers_and_keeps_the_connection) {
+    test::http_recorder server;
+    ::setenv("SOLARHOOK_TEST_TOKEN", "s3cret", 1);
+    boost::asio::io_context io;
+    http_sink h(
+        http_of({{"url", server.url("/ok")},
+                 {"headers", {{"Authorization", "Bearer ${env:SOLARHOOK_TEST_TOKEN}"}}},
+                 {"body", {{"text", "🎉 {customer_name} signed!"}, {"id", "{customer_id}"}}}},
+                "customer_status_change"),
+        io);
+    ::unsetenv("SOLARHOOK_TEST_TOKEN");
+    for (int i = 0; i < 3; ++i) {
+        const auto r = attempt(h, io, k_event);
+        EXPECT_EQ(r.kind, deliver::attempt_kind::success) << r.error;
+        EXPECT_EQ(r.status, 200);
+        EXPECT_EQ(r.response, R"({"ok":true})");
+    }
+    const auto reqs = server.requests();
+    ASSERT_EQ(reqs.size(), 3u);
+    const auto body = json::parse(reqs[0]["body"].get<std::string>());
+    EXPECT_EQ(body["text"], "🎉 " + k_event["customer_name"].get<std::string>() + " signed!");
+    EXPECT_EQ(body["id"], 12345);
+    EXPECT_EQ(reqs[0]["headers"]["Authorization"], "Bearer s3cret");
+    EXPECT_EQ(reqs[0]["headers"]["Content-Type"], "application/json");
+    EXPECT_EQ(reqs[0]["method"], "POST");
+    EXPECT_EQ(reqs[0]["client_port"], reqs[2]["client_port"]) << "one kept-alive connection";
+}
+
+TEST(http_sink, without_a_body_it_sends_the_normalized_event_with_the_method_asked) {
+    test::http_recorder server;
+    boost::asio::io_context io;
+    http_sink h(
+        http_of({{"url", server.url("/ok/{customer_id}?n={customer_name}")}, {"method", "PUT"}},
+                "customer_status_change"),
+        io);
+    EXPECT_EQ(attempt(h, io, k_event).kind, deliver::attempt_kind::success);
+    const auto r = server.requests().at(0);
+    EXPECT_EQ(r["method"], "PUT");
+    EXPECT_EQ(json::parse(r["body"].get<std::string>()), k_event);
+    EXPECT_EQ(r["path"].get<std::string>().substr(0, 22), "/ok/12345?n=Jane%20%22");
+}
+
+TEST(http_sink, statuses_errors_and_timeouts) {
+    test::http_recorder server;
+    boost::asio::io_context io;
+    const auto one = [&](const std::string& url, int timeout_ms = 10'000) {
+        http_sink h(http_of({{"url", url}, {"timeout_ms", timeout_ms}}), io);
+        return attempt(h, io, k_event);
+    };
+    auto r = one(server.url("/status/500"));
+    EXPECT_EQ(r.kind, deliver::attempt_kind::retry);
+    EXPECT_EQ(r.error, "HTTP 500");
+    EXPECT_EQ(r.response, R"({"error":"scripted"})");
+    r = one(server.url("/status/400"));
+    EXPECT_EQ(r.kind, deliver::attempt_kind::permanent);
+    EXPECT_EQ(r.status, 400);
+    r = one(server.url("/status/429"));
+    EXPECT_EQ(r.kind, deliver::attempt_kind::retry);
+    r = one(server.url("/redirect"));
+    EXPECT_EQ(r.kind, deliver::attempt_kind::permanent);
+    EXPECT_EQ(r.error, "HTTP 302: redirect to /ok not followed");
+    r = one(server.url("/slow/2000"), 300);
+    EXPECT_EQ(r.kind, deliver::attempt_kind::retry);
+    EXPECT_NE(r.error.find("timed out after 300 ms"), std::string::npos) << r.error;
+    r = one("http://127.0.0.1:1/");
+    EXPECT_EQ(r.kind, deliver::attempt_kind::retry);
+    EXPECT_NE(r.error.find("connecting to 127.0.0.1:1"), std::string::npos) << r.error;
+    r = one(server.url("/close"));
+    EXPECT_EQ(r.kind, deliver::attempt_kind::success);
+}
+
+TEST(http_sink, tls_is_verified_against_the_ca_store) {
+    test::temp_dir pki;
+    test::make_test_pki(pki.path().string());
+    test::http_recorder server(pki.file("cert.pem"), pki.file("key.pem"));
+    boost::asio::io_context io;
+    {
+        // Not in the CA store: retried, with the reason.
+        ::setenv("SSL_CERT_FILE", "/nonexistent/ca.pem", 1);
+        http_sink h(http_of({{"url", server.url("/ok", true)}}), io);
+        const auto r = attempt(h, io, k_event);
+        EXPECT_EQ(r.kind, deliver::attempt_kind::retry);
+        EXPECT_NE(r.error.find("TLS handshake with localhost"), std::string::npos) << r.error;
+        EXPECT_NE(r.error.find("certificate"), std::string::npos) << r.error;
+    }
+    {
+        ::setenv("SSL_CERT_FILE", pki.file("ca.pem").c_str(), 1);
+        http_sink h(http_of({{"url", server.url("/ok", true)}}), io);
+        const auto r = attempt(h, io, k_event);
+        EXPECT_EQ(r.kind, deliver::attempt_kind::success) << r.error;
+    }
+    ::unsetenv("SSL_CERT_FILE");
+    EXPECT_EQ(server.requests().size(), 1u);
+}
+
+// Through the engine: what the retry policy makes of the answers.
+struct engine_rig {
+    deliver::memory_journal journal;
+    system_clock clk;
+    deliver::engine engine{journal, clk, make_driver, {4096, 20ms}};
+
+    void start(const json& sinks) {
+        json cfg = {{"sinks", sinks}, {"routes", json::array()}};
+        for (const auto& [name, v] : sinks.items()) {
+            cfg["routes"].push_back({{"match", {{"types", {"*"}}}}, {"sinks", {name}}});
+        }
+        engine.start(
+            std::make_shared<const route::router>(apply_config_json(config{}, cfg).routing));
+    }
+    void send(std::int64_t id, const std::string& sink, const std::string& customer) {
+        engine.submit({deliver::job{id, id, sink, customer, 0, 0,
+                                    to_unix_ms(std::chrono::system_clock::now()),
+                                    std::make_shared<const json>(k_event)}});
+    }
+};
+
+json http_sink_at(const std::string& url) {
+    return {{"kind", "http"}, {"url", url}, {"retry", {{"initial_ms", 50}, {"max_ms", 100}}}};
+}
+
+TEST(http_delivery, a_500_then_200_is_delivered_once_after_a_retry) {
+    test::http_recorder server;
+    engine_rig rig;
+    rig.start({{"crm", http_sink_at(server.url("/flaky/a/1/500"))}});
+    rig.send(1, "crm", "A");
+    ASSERT_TRUE(test::eventually([&] { return rig.engine.counts()["crm"].delivered == 1; }));
+    EXPECT_EQ(server.requests().size(), 2u);
+    EXPECT_EQ(rig.engine.counts()["crm"].retried, 1u);
+    rig.engine.stop(1s);
+}
+
+TEST(http_delivery, a_400_is_dead_at_once) {
+    test::http_recorder server;
+    engine_rig rig;
+    rig.start({{"crm", http_sink_at(server.url("/status/400"))}});
+    rig.send(1, "crm", "A");
+    ASSERT_TRUE(test::eventually([&] { return rig.engine.counts()["crm"].dead == 1; }));
+    EXPECT_EQ(server.requests().size(), 1u);
+    rig.engine.stop(1s);
+}
+
+TEST(http_delivery, retry_after_is_the_least_delay) {
+    test::http_recorder server;
+    engine_rig rig;
+    rig.start({{"crm", http_sink_at(server.url("/retry-after/x/2"))}});
+    rig.send(1, "crm", "A");
+    ASSERT_TRUE(test::eventually([&] { return rig.engine.counts()["crm"].delivered == 1; }));
+    const auto reqs = server.requests();
+    ASSERT_EQ(reqs.size(), 2u);
+    EXPECT_GE(reqs[1]["t"].get<double>() - reqs[0]["t"].get<double>(), 1.95);
+    rig.engine.stop(1s);
+}
+
+TEST(http_delivery, slack_failing_never_reposts_to_the_crm) {
+    test::http_recorder server;
+    engine_rig rig;
+    rig.start({{"crm", http_sink_at(server.url("/ok"))},
+               {"slack", http_sink_at(server.url("/flaky/slack/3/500"))}});
+    rig.send(1, "crm", "A");
+    rig.send(2, "slack", "A");
+    ASSERT_TRUE(test::eventually([&] { return rig.engine.counts()["slack"].delivered == 1; }));
+    EXPECT_EQ(server.requests_to("/ok").size(), 1u) << "the CRM got exactly one request";
+    EXPECT_EQ(server.requests_to("/flaky/slack/3/500").size(), 4u);
+    rig.engine.stop(1s);
+}
+
+}  // namespace
+}  // namespace solarhook::sinks

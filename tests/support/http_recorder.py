@@ -1,0 +1,79 @@
+#!/ usr / bin / env python3
+"""A scripted HTTP(S) server for the sink tests: records every request as one JSON
+line in --log and answers by path. Prints its port on the first line of stdout.
+
+  /ok                        200 {"ok":true}
+  /status/<code>             <code>
+  /flaky/<name>/<n>/<code>   <code> for the first <n> requests to this path, then 200
+  /retry-after/<name>/<v>    503 with Retry-After: <v> once, then 200
+  /slow/<ms>                 waits <ms>, then 200
+  /redirect                  302 to /ok
+  /close                     200 with Connection: close
+"""
+import argparse, json, ssl, sys, threading, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+counts = {}
+lock = threading.Lock()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, code, body=b'{"ok":true}', headers=()):
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def handle_any(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n).decode("utf-8", "replace")
+        with lock:
+            counts[self.path] = counts.get(self.path, 0) + 1
+            seen = counts[self.path]
+            with open(args.log, "a") as f:
+                f.write(json.dumps({"t": time.time(), "method": self.command, "path": self.path,
+                                    "client_port": self.client_address[1],
+                                    "headers": dict(self.headers), "body": body}) + "\n")
+        parts = self.path.split("?")[0].strip("/").split("/")
+        if parts[0] == "status":
+            return self.answer(int(parts[1]), b'{"error":"scripted"}')
+        if parts[0] == "flaky":
+            return self.answer(int(parts[3]) if seen <= int(parts[2]) else 200)
+        if parts[0] == "retry-after":
+            if seen == 1:
+                return self.answer(503, b"busy", [("Retry-After", parts[2])])
+            return self.answer(200)
+        if parts[0] == "slow":
+            time.sleep(int(parts[1]) / 1000)
+            return self.answer(200)
+        if parts[0] == "redirect":
+            return self.answer(302, b"", [("Location", "/ok")])
+        if parts[0] == "close":
+            self.close_connection = True
+            return self.answer(200, b"{}", [("Connection", "close")])
+        return self.answer(200)
+
+    do_POST = do_PUT = do_PATCH = handle_any
+
+
+p = argparse.ArgumentParser()
+p.add_argument("--log", required=True)
+p.add_argument("--cert")
+p.add_argument("--key")
+args = p.parse_args()
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server.daemon_threads = True
+if args.cert:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(args.cert, args.key)
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+print(server.server_address[1], flush=True)
+server.serve_forever()
