@@ -23,9 +23,12 @@ namespace {
 
 constexpr const char* k_usage = R"(usage:
   solarhook events list   [--state S] [--type T] [--since TIME] [--limit N] [--json]
+  solarhook events list   --sink NAME [--state pending|done|dead] [--limit N] [--json]
   solarhook events show   ID [--json]
-  solarhook events replay ID... | --state dead|quarantined
+  solarhook events replay ID... [--sink NAME] | --state dead|quarantined | --state dead --sink NAME
   solarhook events stats  [--json]
+--sink: the deliveries to that sink (one per event and sink) rather than the events;
+replaying an event with deliveries re-runs only those (of that sink), never the others.
 common: --data-dir DIR (default ./data) or --config FILE (uses its store.data_dir)
 TIME: 2026-11-29T10:00:00Z, or back from now: 90s, 15m, 2h, 7d
 )";
@@ -38,6 +41,23 @@ store::millis now_ms() {
 
 std::string when(store::millis ms) {
     return format_rfc3339(clock::time_point{std::chrono::milliseconds{ms}}).substr(0, 19) + "Z";
+}
+
+json to_json(const store::delivery_row& d) {
+    json j{{"delivery_id", d.id},
+           {"event_id", d.event_id},
+           {"sink", d.sink},
+           {"state", store::delivery_state_name(d.state)},
+           {"attempts", d.attempts},
+           {"order_key", d.order_key},
+           {"last_error", d.last_error},
+           {"last_status", d.last_status ? json(*d.last_status) : json()},
+           {"last_response", d.last_response},
+           {"updated_at", when(d.updated_at)}};
+    if (d.state == store::delivery_state::pending) {
+        j["next_attempt_at"] = when(d.next_attempt_at);
+    }
+    return j;
 }
 
 json to_json(const store::stored_event& e, bool full) {
@@ -116,7 +136,8 @@ int run_events_cli(const std::vector<std::string>& args, std::ostream& out, std:
     d.add_options()("data-dir", po::value<std::string>())("config", po::value<std::string>())(
         "state", po::value<std::string>())("type", po::value<std::string>())(
         "since", po::value<std::string>())("limit", po::value<int>()->default_value(50))(
-        "json", po::bool_switch())("ids", po::value<std::vector<std::int64_t>>());
+        "json", po::bool_switch())("ids", po::value<std::vector<std::int64_t>>())(
+        "sink", po::value<std::string>());
     po::positional_options_description pos;
     pos.add("ids", -1);
     po::variables_map vm;
@@ -151,7 +172,18 @@ int run_events_cli(const std::vector<std::string>& args, std::ostream& out, std:
         return 1;
     }
     std::optional<store::event_state> state;
-    if (vm.count("state")) {
+    std::optional<store::delivery_state> delivery_state;
+    std::optional<std::string> sink;
+    if (vm.count("sink")) {
+        sink = vm["sink"].as<std::string>();
+        if (vm.count("state")) {
+            delivery_state = store::parse_delivery_state(vm["state"].as<std::string>());
+            if (!delivery_state) {
+                err << "solarhook events: with --sink, --state must be pending, done or dead\n";
+                return 2;
+            }
+        }
+    } else if (vm.count("state")) {
         state = store::parse_state(vm["state"].as<std::string>());
         if (!state) {
             err << "solarhook events: --state must be pending, done, dead or quarantined\n";
@@ -164,6 +196,27 @@ int run_events_cli(const std::vector<std::string>& args, std::ostream& out, std:
 
     try {
         auto s = store::event_store::open_existing(path, std::chrono::seconds(3));
+        if (verb == "list" && sink) {
+            const auto rows = s->list_deliveries({delivery_state, sink, std::nullopt,
+                                                  std::clamp(vm["limit"].as<int>(), 1, 100'000)});
+            if (as_json) {
+                json arr = json::array();
+                for (const auto& d : rows) {
+                    arr.push_back(to_json(d));
+                }
+                out << arr.dump(2) << "\n";
+            } else {
+                out << fmt::format("{:>8}  {:>8}  {:<8}  {:>4}  {:>6}  {:<20}  {}\n", "DELIVERY",
+                                   "EVENT", "STATE", "TRY", "STATUS", "UPDATED", "LAST ERROR");
+                for (const auto& d : rows) {
+                    out << fmt::format("{:>8}  {:>8}  {:<8}  {:>4}  {:>6}  {:<20}  {}\n", d.id,
+                                       d.event_id, store::delivery_state_name(d.state), d.attempts,
+                                       d.last_status ? std::to_string(*d.last_status) : "-",
+                                       when(d.updated_at), clip(d.last_error, 60));
+                }
+            }
+            return 0;
+        }
         if (verb == "list") {
             store::list_filter f;
             f.state = state;
@@ -208,7 +261,11 @@ int run_events_cli(const std::vector<std::string>& args, std::ostream& out, std:
                 err << "solarhook events: no event " << ids[0] << "\n";
                 return 1;
             }
-            const auto j = to_json(*e, true);
+            auto j = to_json(*e, true);
+            j["deliveries"] = json::array();
+            for (const auto& d : s->list_deliveries({std::nullopt, std::nullopt, e->id, 1000})) {
+                j["deliveries"].push_back(to_json(d));
+            }
             if (as_json) {
                 out << j.dump(2) << "\n";
             } else {
@@ -220,12 +277,29 @@ int run_events_cli(const std::vector<std::string>& args, std::ostream& out, std:
             return 0;
         }
         if (verb == "replay") {
-            if (ids.empty() == !state) {
-                err << "usage: solarhook events replay ID... | --state dead|quarantined\n";
+            const bool by_sink_state = sink && delivery_state && ids.empty();
+            if (!by_sink_state && ids.empty() == !state) {
+                err << "usage: solarhook events replay ID... [--sink NAME] | --state "
+                       "dead|quarantined | --state dead --sink NAME\n";
                 return 2;
             }
+            std::size_t n = 0;
             s->begin();
-            const auto n = state ? s->replay_state(*state, now_ms()) : s->replay(ids, now_ms());
+            if (by_sink_state) {
+                n = s->replay_deliveries({delivery_state, sink, std::nullopt, 0}, true, now_ms());
+            } else if (state) {
+                n = s->replay_state(*state, now_ms());
+            } else {
+                for (const auto id : ids) {
+                    // An event with deliveries re-runs them (of --sink only, if given); one
+                    // without (quarantined, or from before deliveries) is routed again.
+                    if (s->list_deliveries({std::nullopt, sink, id, 1}).empty()) {
+                        n += sink ? 0 : s->replay(std::vector<std::int64_t>{id}, now_ms());
+                    } else {
+                        n += s->replay_deliveries({std::nullopt, sink, id, 0}, true, now_ms());
+                    }
+                }
+            }
             s->commit();
             if (as_json) {
                 out << json{{"replayed", n}}.dump() << "\n";
@@ -238,6 +312,7 @@ int run_events_cli(const std::vector<std::string>& args, std::ostream& out, std:
         if (verb == "stats") {
             const auto st = s->stats();
             json j{{"by_state", st.by_state_and_type},
+                   {"deliveries", st.deliveries_by_sink_and_state},
                    {"dedup_keys", st.dedup_keys},
                    {"oldest_pending", st.oldest_pending ? json(when(*st.oldest_pending)) : json()}};
             if (as_json) {
@@ -248,6 +323,12 @@ int run_events_cli(const std::vector<std::string>& args, std::ostream& out, std:
                     for (const auto& [type, count] : types) {
                         out << fmt::format("{:<12} {:<28} {:>10}\n", state_name, clip(type, 28),
                                            count);
+                    }
+                }
+                for (const auto& [sink_name, states] : st.deliveries_by_sink_and_state) {
+                    for (const auto& [state_name, count] : states) {
+                        out << fmt::format("{:<12} {:<28} {:>10}\n", state_name,
+                                           clip("→ " + sink_name, 28), count);
                     }
                 }
                 out << "dedup keys: " << st.dedup_keys << "\noldest pending: "

@@ -564,6 +564,11 @@ store_stats event_store::stats() {
     auto keys = db_.prepare("SELECT COUNT(*) FROM dedup_log");
     keys.step();
     s.dedup_keys = keys.int_at(0);
+    auto deliveries = db_.prepare("SELECT sink, state, COUNT(*) FROM deliveries GROUP BY 1, 2");
+    while (deliveries.step()) {
+        s.deliveries_by_sink_and_state[deliveries.text_at(0)][std::string(delivery_state_name(
+            static_cast<delivery_state>(deliveries.int_at(1))))] = deliveries.int_at(2);
+    }
     return s;
 }
 

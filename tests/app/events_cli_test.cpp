@@ -111,3 +111,95 @@ TEST(events_cli_since, absolute_and_relative) {
 
 }  // namespace
 }  // namespace solarhook::app
+
+namespace solarhook::app {
+namespace {
+
+class deliveries_cli : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        store::event_store s(dir.file("solarhook.db"), store::durability::normal, 1s);
+        s.begin();
+        for (int i = 0; i < 2; ++i) {
+            const auto id = *s.insert_event(
+                {"customer_created", "k" + std::to_string(i), R"({"pkcustomerid":1})", "{}", "r"},
+                1000, 99'999'999'999'999);
+            const auto p =
+                s.route_event(id, {{"crm", "customer:1", false}, {"slack", "", false}}, 1000);
+            s.record_delivery({p[0].id, id, store::delivery_state::done, 1, 0, "", 201, "{}"},
+                              1100);
+            s.record_delivery(
+                {p[1].id, id, store::delivery_state::dead, 3, 0, "HTTP 500", 500, "slack is down"},
+                1200);
+            events.push_back(id);
+        }
+        s.commit();
+    }
+    std::vector<std::int64_t> events;
+    test::temp_dir dir;
+    std::string data() const { return dir.path().string(); }
+    store::event_store open() {
+        return store::event_store(dir.file("solarhook.db"), store::durability::normal, 1s);
+    }
+};
+
+TEST_F(deliveries_cli, show_lists_each_sinks_delivery) {
+    const auto r = run({"show", std::to_string(events[0]), "--data-dir", data(), "--json"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j["deliveries"].size(), 2u);
+    EXPECT_EQ(j["state"], "done");
+    for (const auto& d : j["deliveries"]) {
+        if (d["sink"] == "slack") {
+            EXPECT_EQ(d["state"], "dead");
+            EXPECT_EQ(d["last_status"], 500);
+            EXPECT_EQ(d["last_response"], "slack is down");
+        } else {
+            EXPECT_EQ(d["state"], "done");
+            EXPECT_EQ(d["last_status"], 201);
+        }
+    }
+}
+
+TEST_F(deliveries_cli, list_by_sink_and_state) {
+    auto r = run({"list", "--sink", "slack", "--state", "dead", "--data-dir", data(), "--json"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out).size(), 2u);
+    r = run({"list", "--sink", "crm", "--state", "dead", "--data-dir", data(), "--json"});
+    EXPECT_EQ(nlohmann::json::parse(r.out).size(), 0u);
+    r = run({"list", "--sink", "slack", "--data-dir", data()});
+    EXPECT_NE(r.out.find("HTTP 500"), std::string::npos) << r.out;
+    r = run({"list", "--sink", "slack", "--state", "quarantined", "--data-dir", data()});
+    EXPECT_EQ(r.code, 2);
+}
+
+TEST_F(deliveries_cli, replaying_dead_deliveries_of_a_sink_leaves_the_others_alone) {
+    const auto r = run({"replay", "--state", "dead", "--sink", "slack", "--data-dir", data()});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("replayed 2"), std::string::npos) << r.out;
+    auto s = open();
+    EXPECT_EQ(s.pending_deliveries("slack", 0, 10).size(), 2u);
+    EXPECT_TRUE(s.pending_deliveries("crm", 0, 10).empty());
+    EXPECT_EQ(s.get(events[0])->state, store::event_state::pending);
+}
+
+TEST_F(deliveries_cli, replaying_one_event_for_one_sink) {
+    const auto r =
+        run({"replay", std::to_string(events[1]), "--sink", "crm", "--data-dir", data()});
+    ASSERT_EQ(r.code, 0) << r.err;
+    auto s = open();
+    const auto crm = s.pending_deliveries("crm", 0, 10);
+    ASSERT_EQ(crm.size(), 1u);
+    EXPECT_EQ(crm[0].event_id, events[1]);
+    EXPECT_TRUE(s.pending_deliveries("slack", 0, 10).empty());
+}
+
+TEST_F(deliveries_cli, stats_count_deliveries_per_sink) {
+    const auto r = run({"stats", "--data-dir", data(), "--json"});
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["deliveries"]["slack"]["dead"], 2);
+    EXPECT_EQ(j["deliveries"]["crm"]["done"], 2);
+}
+
+}  // namespace
+}  // namespace solarhook::app

@@ -116,6 +116,7 @@ struct store_stats {
     std::map<std::string, std::map<std::string, std::int64_t>> by_state_and_type;
     std::optional<millis> oldest_pending;
     std::int64_t dedup_keys = 0;
+    std::map<std::string, std::map<std::string, std::int64_t>> deliveries_by_sink_and_state;
 };
 
 class event_store {
