@@ -1,4 +1,5 @@
 #include "solarhook/app/cli.hpp"
+#include "solarhook/app/sinks_cli.hpp"
 #include "solarhook/route/router.hpp"
 
 #include <fmt/format.h>
@@ -28,6 +29,7 @@ constexpr const char* k_usage = R"(usage:
                   [--store sqlite|memory] [--data-dir DIR] [--durability full|normal]
   solarhook check-config FILE
   solarhook events list|show|replay|stats ...   (see: solarhook events --help)
+  solarhook sinks test NAME --sample TYPE [--send] [--config FILE]
   solarhook --version
 )";
 
@@ -100,8 +102,7 @@ int serve(config cfg, const std::function<config()>& reread) {
                 log::info("config reloaded: routes and sinks apply to deliveries that start now",
                           {{"restart_needed_for", restart}});
                 if (!restart.empty()) {
-                    log::warn("changed keys take effect only after a restart",
-                              {{"keys", restart}});
+                    log::warn("changed keys take effect only after a restart", {{"keys", restart}});
                 }
             } catch (const std::exception& e) {
                 log::error("config reload refused; the running config stays",
@@ -218,6 +219,10 @@ int run_cli(int argc, char** argv) {
             route::router checked(cfg.routing);  // templates and their placeholders
             std::cout << "config OK: " << args[1] << "\n" << to_json(cfg).dump(2) << "\n";
             return 0;
+        }
+        if (args[0] == "sinks") {
+            return run_sinks_cli(std::vector<std::string>(args.begin() + 1, args.end()), std::cout,
+                                 std::cerr);
         }
         if (args[0] == "events") {
             return run_events_cli(std::vector<std::string>(args.begin() + 1, args.end()), std::cout,
