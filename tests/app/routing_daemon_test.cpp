@@ -2,15 +2,19 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
+#include "solarhook/store/event_store.hpp"
 #include "support/child_process.hpp"
 #include "support/http_client.hpp"
+#include "support/http_recorder.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
 
@@ -137,6 +141,83 @@ TEST(routing_daemon, sighup_swaps_routes_under_load_losing_and_repeating_nothing
     EXPECT_FALSE(routed_after.empty()) << "the new route took effect";
     EXPECT_LT(routed_after.size(), static_cast<std::size_t>(n)) << "and only after the swap";
     EXPECT_EQ(routed_after.count(1000 + n - 1), 1u) << "the last event went by the new route";
+}
+
+}  // namespace
+}  // namespace solarhook
+
+namespace solarhook {
+namespace {
+
+// Persist-before-ack through a sink: SIGKILL mid-load, restart on the same data
+// dir, and every acknowledged event reaches the HTTP server, its delivery done.
+TEST(routing_daemon, sigkill_under_load_loses_no_http_delivery) {
+    test::temp_dir dir;
+    test::http_recorder server;
+    const auto cfg = dir.file("c.json");
+    write_config(cfg, {{"listen", "127.0.0.1:0"},
+                       {"store", {{"data_dir", dir.file("data")}}},
+                       {"sinks", {{"crm", {{"kind", "http"}, {"url", server.url("/ok")}}}}},
+                       {"routes", {{{"match", {{"types", {"*"}}}}, {"sinks", {"crm"}}}}}});
+    std::set<std::int64_t> acked;
+    {
+        test::child_process p({k_bin, "serve", "--config", cfg});
+        const auto listening = wait_for_msg(p, "listening");
+        ASSERT_TRUE(listening.is_object()) << p.all_stderr();
+        const auto port = listening["port"].get<std::uint16_t>();
+        std::atomic<bool> stop{false};
+        std::mutex m;
+        std::vector<std::thread> clients;
+        for (int c = 0; c < 4; ++c) {
+            clients.emplace_back([&, c] {
+                for (int i = 0; !stop; ++i) {
+                    const int customer = c * 100'000 + i;
+                    try {
+                        const auto r =
+                            test::post(port, "/webhooks/solarproof", status_change(customer, 2));
+                        if (r.status == 200) {
+                            std::lock_guard lock(m);
+                            acked.insert(customer);
+                        }
+                    } catch (const std::exception&) {
+                        return;  // the daemon is gone: this one was never acknowledged
+                    }
+                }
+            });
+        }
+        ASSERT_TRUE(test::eventually([&] {
+            std::lock_guard lock(m);
+            return acked.size() >= 300;
+        }));
+        p.signal(SIGKILL);
+        stop = true;
+        for (auto& t : clients) {
+            t.join();
+        }
+        p.wait();
+    }
+    test::child_process again({k_bin, "serve", "--config", cfg});
+    ASSERT_TRUE(wait_for_msg(again, "listening").is_object()) << again.all_stderr();
+    std::set<std::int64_t> delivered;
+    ASSERT_TRUE(test::eventually(
+        [&] {
+            delivered.clear();
+            for (const auto& r : server.requests_to("/ok")) {
+                delivered.insert(
+                    json::parse(r["body"].get<std::string>())["customer_id"].get<std::int64_t>());
+            }
+            return std::includes(delivered.begin(), delivered.end(), acked.begin(), acked.end());
+        },
+        std::chrono::seconds(30)))
+        << "acknowledged " << acked.size() << ", delivered " << delivered.size();
+    again.signal(SIGTERM);
+    EXPECT_EQ(again.wait(), 0);
+    store::event_store s(dir.file("data") + "/solarhook.db", store::durability::normal,
+                         std::chrono::seconds(1));
+    EXPECT_TRUE(s.pending_deliveries("crm", 0, 10).empty()) << "every delivery row ends done";
+    EXPECT_GE(
+        s.list_deliveries({store::delivery_state::done, "crm", std::nullopt, 1'000'000}).size(),
+        acked.size());
 }
 
 }  // namespace
