@@ -192,10 +192,12 @@ struct engine_rig {
         engine.start(
             std::make_shared<const route::router>(apply_config_json(config{}, cfg).routing));
     }
-    void send(std::int64_t id, const std::string& sink, const std::string& customer) {
+    void send(std::int64_t id, const std::string& sink, const std::string& customer,
+              json ev = k_event) {
+        ev["id"] = id;
         engine.submit({deliver::job{id, id, sink, customer, 0, 0,
                                     to_unix_ms(std::chrono::system_clock::now()),
-                                    std::make_shared<const json>(k_event)}});
+                                    std::make_shared<const json>(std::move(ev))}});
     }
 };
 
@@ -246,6 +248,39 @@ TEST(http_delivery, slack_failing_never_reposts_to_the_crm) {
     ASSERT_TRUE(test::eventually([&] { return rig.engine.counts()["slack"].delivered == 1; }));
     EXPECT_EQ(server.requests_to("/ok").size(), 1u) << "the CRM got exactly one request";
     EXPECT_EQ(server.requests_to("/flaky/slack/3/500").size(), 4u);
+    rig.engine.stop(1s);
+}
+
+TEST(http_delivery, one_customer_waits_for_its_failing_delivery_while_another_goes_on) {
+    test::http_recorder server;
+    engine_rig rig;
+    // Customer 1's path fails twice; customer 2's never.
+    rig.start({{"crm", http_sink_at(server.url("/flaky/c{raw.c}/{raw.n}/500?id={id}"))}});
+    auto a = k_event;
+    a["raw"]["c"] = 1;
+    a["raw"]["n"] = 2;
+    auto b = k_event;
+    b["raw"]["c"] = 2;
+    b["raw"]["n"] = 0;
+    rig.send(1, "crm", "customer:1", a);
+    rig.send(2, "crm", "customer:1", a);
+    rig.send(3, "crm", "customer:2", b);
+    rig.send(4, "crm", "customer:2", b);
+    ASSERT_TRUE(test::eventually([&] { return rig.engine.counts()["crm"].delivered == 4; }));
+    std::vector<std::string> order;
+    for (const auto& r : server.requests()) {
+        order.push_back(r["path"].get<std::string>());
+    }
+    const auto at = [&](const std::string& p) {
+        return std::find(order.begin(), order.end(), p) - order.begin();
+    };
+    const auto a1_last =
+        order.rend() - std::find(order.rbegin(), order.rend(), "/flaky/c1/2/500?id=1") - 1;
+    EXPECT_EQ(std::count(order.begin(), order.end(), "/flaky/c1/2/500?id=1"), 3)
+        << "A's first event failed twice, then went";
+    EXPECT_EQ(std::count(order.begin(), order.end(), "/flaky/c1/2/500?id=2"), 1);
+    EXPECT_GT(at("/flaky/c1/2/500?id=2"), a1_last) << "A's second event waited for its first";
+    EXPECT_LT(at("/flaky/c2/0/500?id=4"), a1_last) << "B's events went meanwhile";
     rig.engine.stop(1s);
 }
 

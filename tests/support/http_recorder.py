@@ -35,9 +35,10 @@ class Handler(BaseHTTPRequestHandler):
     def handle_any(self):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n).decode("utf-8", "replace")
+        route = self.path.split("?")[0]  # counted per path, whatever the query
         with lock:
-            counts[self.path] = counts.get(self.path, 0) + 1
-            seen = counts[self.path]
+            counts[route] = counts.get(route, 0) + 1
+            seen = counts[route]
             with open(args.log, "a") as f:
                 f.write(json.dumps({"t": time.time(), "method": self.command, "path": self.path,
                                     "client_port": self.client_address[1],
