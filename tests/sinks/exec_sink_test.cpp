@@ -64,7 +64,7 @@ TEST(exec_sink, the_script_gets_the_event_on_stdin_and_its_names_in_the_environm
     const auto path = script(dir, "record.sh",
                              "cat > " + out +
                                  ".stdin\n"
-                                 "env | grep ^SOLARHOOK_ | sort > " +
+                                 "env | grep -E '^SOLARHOOK_(TYPE|KEY|EVENT_ID)=' | sort > " +
                                  out +
                                  ".env\n"
                                  "echo \"args: $1 $2\"\necho oops >&2\nexit 0");
