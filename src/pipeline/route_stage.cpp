@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "solarhook/decode/normalized.hpp"
@@ -45,6 +46,15 @@ void route_stage::handle_(const queued_event& ev) {
             }
         }
         plan->sinks.push_back(store::new_delivery{std::move(s), key, inline_log});
+    }
+    // Built here, on a worker, once for all of the event's other sinks: the delivery
+    // thread then neither reads the event back nor parses it again.
+    const bool delivered_elsewhere =
+        std::any_of(plan->sinks.begin(), plan->sinks.end(),
+                    [](const store::new_delivery& d) { return !d.done; });
+    if (delivered_elsewhere && !plan->normalized) {
+        plan->normalized = std::make_shared<const nlohmann::json>(
+            normalize(ev.event, event_meta{ev.key, ev.id, ev.received_at, ev.request_id}));
     }
     ev.plan = std::move(plan);
 }

@@ -62,32 +62,49 @@ std::optional<delivery_state> parse_delivery_state(std::string_view s) noexcept 
 std::vector<delivery_row> event_store::route_event(std::int64_t event_id,
                                                    const std::vector<new_delivery>& sinks,
                                                    millis now) {
-    auto& find = db_.cached("SELECT state FROM deliveries WHERE event_id=?1 AND sink=?2");
-    auto& insert = db_.cached(
+    // One statement per sink: a new row, or a dead one made pending again; RETURNING
+    // gives what became pending. A row pending already (a crash between routing
+    // and delivery) is not returned: the engine reads it back from the table.
+    auto& upsert = db_.cached(
         "INSERT INTO deliveries(event_id, sink, order_key, state, attempts, next_attempt_at, "
-        "updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?6)");
-    auto& revive = db_.cached(
-        "UPDATE deliveries SET state=0, attempts=0, next_attempt_at=?3, updated_at=?3 "
-        "WHERE event_id=?1 AND sink=?2 AND state=2");
+        "updated_at) VALUES(?1, ?2, ?3, ?4, ?4, ?5, ?5) ON CONFLICT(event_id, sink) DO UPDATE "
+        "SET state=0, attempts=0, next_attempt_at=excluded.next_attempt_at, "
+        "updated_at=excluded.updated_at WHERE state=2 RETURNING id, state, attempts");
+    std::vector<delivery_row> out;
+    millis received_at = 0;
+    bool received_known = false;
     for (const auto& s : sinks) {
-        find.bind(1, event_id).bind_ref(2, s.sink);
-        const bool exists = find.step();
-        const auto state = exists ? find.int_at(0) : -1;
-        find.reset();
-        if (!exists) {
-            insert.bind(1, event_id).bind_ref(2, s.sink).bind_ref(3, s.order_key);
-            insert.bind(4, s.done ? 1 : 0).bind(5, s.done ? 1 : 0).bind(6, now).run();
-        } else if (state == static_cast<int>(delivery_state::dead)) {
-            revive.bind(1, event_id).bind_ref(2, s.sink).bind(3, now).run();
+        upsert.bind(1, event_id).bind_ref(2, s.sink).bind_ref(3, s.order_key);
+        upsert.bind(4, s.done ? 1 : 0).bind(5, now);
+        while (upsert.step()) {
+            if (upsert.int_at(1) != 0) {
+                continue;  // run on the worker already (done)
+            }
+            if (!received_known) {
+                auto& ev = db_.cached("SELECT received_at FROM events WHERE id=?1");
+                ev.bind(1, event_id);
+                received_at = ev.step() ? ev.int_at(0) : now;
+                ev.reset();
+                received_known = true;
+            }
+            delivery_row d;
+            d.id = upsert.int_at(0);
+            d.event_id = event_id;
+            d.sink = s.sink;
+            d.order_key = s.order_key;
+            d.attempts = static_cast<int>(upsert.int_at(2));
+            d.next_attempt_at = now;
+            d.updated_at = now;
+            d.received_at = received_at;
+            out.push_back(std::move(d));
         }
+        upsert.reset();
     }
-    auto& pending =
-        db_.cached(fmt::format("SELECT {} FROM deliveries d JOIN events e ON e.id = d.event_id "
-                               "WHERE d.event_id=?1 AND d.state=0 ORDER BY d.id",
-                               k_delivery_columns));
-    pending.bind(1, event_id);
-    auto out = read_deliveries(pending);
-    if (out.empty()) {
+    auto& still = db_.cached("SELECT 1 FROM deliveries WHERE event_id=?1 AND state=0 LIMIT 1");
+    still.bind(1, event_id);
+    const bool waiting = still.step();
+    still.reset();
+    if (!waiting) {
         db_.cached(
                "UPDATE events SET state='done', attempts=attempts+1, last_error=NULL "
                "WHERE id=?1 AND state='pending'")
