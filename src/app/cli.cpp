@@ -48,6 +48,19 @@ po::options_description serve_options() {
     return d;
 }
 
+// Each sink's name and kind: what the banner shows (never a URL, header or command,
+// which may hold secrets).
+nlohmann::json sink_summary(const routing_config& r) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [name, s] : r.sinks) {
+        out[name] = s.kind == sink_kind::http   ? "http"
+                    : s.kind == sink_kind::exec ? "exec"
+                    : s.kind == sink_kind::file ? "file"
+                                                : "log";
+    }
+    return out;
+}
+
 // `reread` loads the configuration again, as at startup (file, then flags): SIGHUP.
 int serve(config cfg, const std::function<config()>& reread) {
     // A log reader that went away (a shipper that crashed, `| head`) must turn stdout
@@ -133,7 +146,9 @@ int serve(config cfg, const std::function<config()>& reread) {
          {"max_connections", cfg.limits.max_connections},
          {"store", cfg.store.kind == store_kind::memory ? "memory" : "sqlite"},
          {"database", cfg.store.kind == store_kind::memory ? std::string() : svc.database_path()},
-         {"durability", cfg.store.durability == durability_level::full ? "full" : "normal"}});
+         {"durability", cfg.store.durability == durability_level::full ? "full" : "normal"},
+         {"sinks", sink_summary(cfg.routing)},
+         {"routes", cfg.routing.routes.size()}});
     log::get().flush();  // whoever waits for "listening" should not wait for the flusher
     signals_ctx.run();
 

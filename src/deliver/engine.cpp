@@ -69,6 +69,18 @@ void engine::apply_(std::shared_ptr<const route::router> r) {
             ++it;
         }
     }
+    try {
+        for (const auto& name : journal_.pending_sinks()) {
+            if (r->sink(name) == nullptr) {
+                log::warn(
+                    "deliveries are pending for a sink the config does not have; they wait "
+                    "until it returns or an operator acts (solarhook events list --sink NAME)",
+                    {{"sink", name}});
+            }
+        }
+    } catch (const std::exception& e) {
+        log::warn("cannot list pending deliveries", {{"error", e.what()}});
+    }
     router_ = std::move(r);
 }
 

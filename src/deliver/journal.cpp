@@ -24,6 +24,15 @@ std::vector<job> durable_journal::pending(const std::string& sink, int limit) {
     return out;
 }
 
+std::vector<std::string> durable_journal::pending_sinks() {
+    std::vector<std::string> out;
+    auto st = reader_->db().prepare("SELECT DISTINCT sink FROM deliveries WHERE state = 0");
+    while (st.step()) {
+        out.push_back(st.text_at(0));
+    }
+    return out;
+}
+
 std::shared_ptr<const nlohmann::json> durable_journal::event(std::int64_t event_id) {
     const auto row = reader_->get(event_id);
     if (!row) {

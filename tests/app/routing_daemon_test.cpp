@@ -222,3 +222,50 @@ TEST(routing_daemon, sigkill_under_load_loses_no_http_delivery) {
 
 }  // namespace
 }  // namespace solarhook
+
+namespace solarhook {
+namespace {
+
+TEST(routing_daemon, deliveries_left_for_a_removed_sink_wait_with_a_warning) {
+    test::temp_dir dir;
+    const auto cfg = dir.file("c.json");
+    json c = {{"listen", "127.0.0.1:0"},
+              {"store", {{"data_dir", dir.file("data")}}},
+              {"sinks",
+               {{"down",
+                 {{"kind", "http"},
+                  {"url", "http://127.0.0.1:1/x?token=${env:PATH}"},
+                  {"retry", {{"initial_ms", 60'000}}}}}}},
+              {"routes", {{{"match", {{"types", {"*"}}}}, {"sinks", {"down", "log"}}}}}};
+    write_config(cfg, c);
+    {
+        test::child_process p({k_bin, "serve", "--config", cfg});
+        const auto listening = wait_for_msg(p, "listening");
+        ASSERT_TRUE(listening.is_object()) << p.all_stderr();
+        EXPECT_EQ(listening["sinks"], json({{"down", "http"}, {"log", "log"}}));
+        EXPECT_EQ(listening.dump().find(std::getenv("PATH")), std::string::npos);
+        const auto port = listening["port"].get<std::uint16_t>();
+        ASSERT_EQ(test::post(port, "/webhooks/solarproof", status_change(1, 2)).status, 200);
+        const auto retried = wait_for_msg(p, "delivery will be retried");
+        ASSERT_TRUE(retried.is_object());
+        EXPECT_EQ(retried.dump().find(std::getenv("PATH")), std::string::npos)
+            << "the resolved secret is masked in what the sink logs";
+        p.signal(SIGTERM);
+        EXPECT_EQ(p.wait(), 0);
+    }
+    c["sinks"] = json::object();
+    c["routes"] = {{{"match", {{"types", {"*"}}}}, {"sinks", {"log"}}}};
+    write_config(cfg, c);
+    test::child_process p({k_bin, "serve", "--config", cfg});
+    const auto warned = wait_for_msg(
+        p,
+        "deliveries are pending for a sink the config does not have; they wait until it "
+        "returns or an operator acts (solarhook events list --sink NAME)");
+    ASSERT_TRUE(warned.is_object());
+    EXPECT_EQ(warned["sink"], "down");
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait(), 0);
+}
+
+}  // namespace
+}  // namespace solarhook

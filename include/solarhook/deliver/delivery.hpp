@@ -61,6 +61,8 @@ class journal {
     virtual std::vector<job> pending(const std::string& sink, int limit) = 0;
     // The normalized event behind a job without one; null if it is gone (engine thread).
     virtual std::shared_ptr<const nlohmann::json> event(std::int64_t event_id) = 0;
+    // The sinks that have pending deliveries (engine thread).
+    virtual std::vector<std::string> pending_sinks() { return {}; }
     // Whether pending() can hold more than the engine keeps in memory.
     virtual bool on_disk() const = 0;
 };

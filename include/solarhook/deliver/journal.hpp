@@ -19,6 +19,7 @@ class durable_journal final : public journal {
     void record(const store::delivery_outcome& o, std::function<void(bool ok)> done) override;
     std::vector<job> pending(const std::string& sink, int limit) override;
     std::shared_ptr<const nlohmann::json> event(std::int64_t event_id) override;
+    std::vector<std::string> pending_sinks() override;
     bool on_disk() const override { return true; }
 
   private:
