@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "solarhook/config/config.hpp"
+#include "support/one_attempt.hpp"
 #include "support/temp_dir.hpp"
 
 namespace solarhook::sinks {
@@ -39,17 +40,9 @@ route::compiled_sink exec_of(const json& sink) {
     return *route::router(cfg.routing).sink("run");
 }
 
-deliver::attempt_result attempt(exec_sink& e, boost::asio::io_context& io, const json& ev) {
-    std::optional<deliver::attempt_result> out;
-    e.start(ev, [&](deliver::attempt_result r) { out = std::move(r); });
-    io.restart();
-    auto work = boost::asio::make_work_guard(io);
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (!out && std::chrono::steady_clock::now() < deadline) {
-        io.run_one_for(1s);
-    }
-    return out.value_or(
-        deliver::attempt_result{deliver::attempt_kind::retry, "no answer", {}, {}, {}});
+deliver::attempt_result attempt(deliver::sink_driver& d, boost::asio::io_context& io,
+                                const json& ev) {
+    return test::one_attempt(d, io, ev);
 }
 
 const json k_event = {{"type", "customer_created"},

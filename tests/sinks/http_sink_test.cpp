@@ -11,6 +11,7 @@
 #include "solarhook/deliver/journal.hpp"
 #include "solarhook/sinks/drivers.hpp"
 #include "support/http_recorder.hpp"
+#include "support/one_attempt.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
 
@@ -28,17 +29,9 @@ route::compiled_sink http_of(json sink, const std::string& types = "*") {
     return *route::router(cfg.routing).sink("s");
 }
 
-deliver::attempt_result attempt(http_sink& h, boost::asio::io_context& io, const json& ev) {
-    std::optional<deliver::attempt_result> out;
-    h.start(ev, [&](deliver::attempt_result r) { out = std::move(r); });
-    io.restart();
-    auto work = boost::asio::make_work_guard(io);
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (!out && std::chrono::steady_clock::now() < deadline) {
-        io.run_one_for(1s);
-    }
-    return out.value_or(
-        deliver::attempt_result{deliver::attempt_kind::retry, "no answer", {}, {}, {}});
+deliver::attempt_result attempt(deliver::sink_driver& d, boost::asio::io_context& io,
+                                const json& ev) {
+    return test::one_attempt(d, io, ev);
 }
 
 const json k_event = {{"type", "customer_status_change"},
