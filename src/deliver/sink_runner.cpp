@@ -88,7 +88,10 @@ void sink_runner::poll() {
         if (known_.size() >= opts_.window) {
             break;
         }
-        if (known_.count(r.id) == 0 && finished_.count(r.id) == 0) {
+        // A row pending on disk is pending: finished ones come back only through a
+        // replay (an outcome is committed before its id leaves known_).
+        if (known_.count(r.id) == 0) {
+            finished_.erase(r.id);
             insert_(std::move(r));
         }
     }

@@ -269,3 +269,66 @@ TEST(routing_daemon, deliveries_left_for_a_removed_sink_wait_with_a_warning) {
 
 }  // namespace
 }  // namespace solarhook
+
+namespace solarhook {
+namespace {
+
+TEST(routing_daemon, a_dead_delivery_replayed_from_the_cli_is_delivered_by_the_running_daemon) {
+    test::temp_dir dir;
+    test::http_recorder server;
+    const auto cfg = dir.file("c.json");
+    write_config(cfg,
+                 {{"listen", "127.0.0.1:0"},
+                  {"store", {{"data_dir", dir.file("data")}}},
+                  {"sinks",
+                   {{"crm", {{"kind", "http"}, {"url", server.url("/flaky/crm/1/400")}}},
+                    {"archive", {{"kind", "file"}, {"path", dir.file("a.jsonl")}}}}},
+                  {"routes", {{{"match", {{"types", {"*"}}}}, {"sinks", {"crm", "archive"}}}}}});
+    test::child_process p({k_bin, "serve", "--config", cfg});
+    const auto listening = wait_for_msg(p, "listening");
+    ASSERT_TRUE(listening.is_object()) << p.all_stderr();
+    ASSERT_EQ(test::post(listening["port"].get<std::uint16_t>(), "/webhooks/solarproof",
+                         status_change(5, 2))
+                  .status,
+              200);
+    ASSERT_TRUE(wait_for_msg(p, "delivery dead: permanent failure").is_object());
+    const auto r = test::run_to_end({k_bin, "events", "replay", "--state", "dead", "--sink", "crm",
+                                     "--data-dir", dir.file("data")});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(test::eventually([&] { return server.requests().size() == 2; }));
+    store::event_store s(dir.file("data") + "/solarhook.db", store::durability::normal,
+                         std::chrono::seconds(1));
+    EXPECT_TRUE(test::eventually([&] {
+        return s.list_deliveries({store::delivery_state::done, "crm", std::nullopt, 10}).size() ==
+               1;
+    }));
+    EXPECT_EQ(lines_of(dir.file("a.jsonl")).size(), 1u) << "the archive was not written again";
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait(), 0);
+}
+
+TEST(routing_daemon, sighup_reopens_a_file_sink_moved_away_by_logrotate) {
+    test::temp_dir dir;
+    const auto cfg = dir.file("c.json");
+    write_config(cfg, config_with(dir, false));
+    test::child_process p({k_bin, "serve", "--config", cfg});
+    const auto listening = wait_for_msg(p, "listening");
+    ASSERT_TRUE(listening.is_object()) << p.all_stderr();
+    const auto port = listening["port"].get<std::uint16_t>();
+    ASSERT_EQ(test::post(port, "/webhooks/solarproof", status_change(1, 1)).status, 200);
+    ASSERT_TRUE(test::eventually([&] { return lines_of(dir.file("all.jsonl")).size() == 1; }));
+    std::filesystem::rename(dir.file("all.jsonl"), dir.file("all.jsonl.1"));
+    p.signal(SIGHUP);
+    ASSERT_TRUE(
+        wait_for_msg(p, "config reloaded: routes and sinks apply to deliveries that start now")
+            .is_object());
+    ASSERT_EQ(test::post(port, "/webhooks/solarproof", status_change(2, 1)).status, 200);
+    ASSERT_TRUE(test::eventually([&] { return lines_of(dir.file("all.jsonl")).size() == 1; }));
+    EXPECT_EQ(lines_of(dir.file("all.jsonl"))[0]["customer_id"], 2);
+    EXPECT_EQ(lines_of(dir.file("all.jsonl.1")).size(), 1u);
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait(), 0);
+}
+
+}  // namespace
+}  // namespace solarhook
