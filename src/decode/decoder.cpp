@@ -72,6 +72,34 @@ struct field_reader {
     member_index obj;
     std::vector<json> errors;
     std::vector<std::string> warnings;
+    event_type type = event_type::unclassified;
+    int generation = 1;
+
+    // The field table's entry (event_fields.cpp) for a normalized name of this type:
+    // which member it is read from in this generation, and how strictly.
+    const field_spec& spec(std::string_view name) const {
+        for (const auto& f : fields_of(type)) {
+            if (f.name == name) {
+                return f;
+            }
+        }
+        throw std::logic_error("no field " + std::string(name) + " in the table");
+    }
+    std::string_view member(std::string_view name) const {
+        return member_name(spec(name), generation);
+    }
+    // An id, integer or status field by its normalized name, with the table's need.
+    std::optional<std::int64_t> id_of(std::string_view name) {
+        const auto& f = spec(name);
+        return integer(member_name(f, generation), f.need == field_need::required,
+                       f.need != field_need::optional);
+    }
+    std::optional<customer_status> status_of(std::string_view name) {
+        const auto& f = spec(name);
+        return status(member_name(f, generation), f.need != field_need::optional,
+                      f.need == field_need::required);
+    }
+    void str_of(std::string_view name, std::optional<std::string>& out) { str(member(name), out); }
 
     const element* find(std::string_view field) const { return obj.find(field); }
 
@@ -186,32 +214,32 @@ std::optional<customer_type> parse_customer_type(std::string s) {
     return std::nullopt;
 }
 
-void decode_customer_created(field_reader& r, customer_created& c, int generation) {
-    const bool v2 = generation == 2;
-    c.generation = generation;
-    if (v2) {
-        c.customer_id = r.id("customer_id", true).value_or(0);
-        c.user_id = r.id("assigned_user_id", false);
-        c.type_id = r.id("customer_type_id", false);
-        c.status = r.status("customer_status_id", false, false);
-        r.str("customer_uid", c.customer_uid);
-        r.str("first_name", c.first_name);
-        r.str("surname", c.surname);
-        r.str("phone_primary", c.phone_primary);
-        r.str("site_address", c.site_address);
-        r.str("customer_created_at", c.created_at);
-        r.str("assigned_user_name", c.assigned_user_name);
-        r.str("assigned_user_email", c.assigned_user_email);
+// Member names and needs come from the field table (event_fields.cpp); what is
+// here is what a table cannot say: enums, defaults and cross-field warnings.
+void decode_customer_created(field_reader& r, customer_created& c) {
+    c.generation = r.generation;
+    if (r.generation == 1 && !r.has(r.member("customer_id"))) {
+        r.fail(r.member("customer_id"), "missing (generation-2 senders use customer_id)");
     } else {
-        if (!r.has("pkcustomerid")) {
-            r.fail("pkcustomerid", "missing (generation-2 senders use customer_id)");
-        } else {
-            c.customer_id = r.id("pkcustomerid", true).value_or(0);
-        }
-        c.user_id = r.id("fkuserid", false);
-        c.status = r.status("customer_status", false, false);
+        c.customer_id = r.id_of("customer_id").value_or(0);
+    }
+    c.user_id = r.id_of("user_id");
+    c.status = r.status_of("customer_status");
+    r.str_of("customer_email", c.customer_email);
+    r.str_of("customer_name", c.customer_name);
+    if (r.generation == 2) {
+        c.type_id = r.id_of("customer_type_id");
+        r.str_of("customer_uid", c.customer_uid);
+        r.str_of("first_name", c.first_name);
+        r.str_of("surname", c.surname);
+        r.str_of("phone_primary", c.phone_primary);
+        r.str_of("site_address", c.site_address);
+        r.str_of("created_at", c.created_at);
+        r.str_of("assigned_user_name", c.assigned_user_name);
+        r.str_of("assigned_user_email", c.assigned_user_email);
+    } else {
         std::optional<std::string> raw;
-        r.str("customer_type", raw);
+        r.str_of("customer_type", raw);
         if (raw) {
             c.type = parse_customer_type(*raw);
             if (!c.type) {
@@ -223,19 +251,16 @@ void decode_customer_created(field_reader& r, customer_created& c, int generatio
             c.type_raw = std::move(raw);
         }
     }
-    r.str("customer_email", c.customer_email);
-    r.str("customer_name", c.customer_name);
 }
 
-void decode_status_change(field_reader& r, customer_status_change& c, int generation) {
-    const char* id_field = generation == 2 ? "customer_id" : "pkcustomerid";
-    c.customer_id = r.id(id_field, true).value_or(0);
-    c.user_id = r.id("fkuserid", false);
-    r.str("customer_email", c.customer_email);
-    r.str("customer_name", c.customer_name);
-    c.old_status = r.status("old_status", true, false);
-    c.new_status = r.status("new_status", true, true).value_or(customer_status::no_status);
-    r.str("status_name", c.status_name);
+void decode_status_change(field_reader& r, customer_status_change& c) {
+    c.customer_id = r.id_of("customer_id").value_or(0);
+    c.user_id = r.id_of("user_id");
+    r.str_of("customer_email", c.customer_email);
+    r.str_of("customer_name", c.customer_name);
+    c.old_status = r.status_of("old_status");
+    c.new_status = r.status_of("new_status").value_or(customer_status::no_status);
+    r.str_of("status_name", c.status_name);
     if (c.status_name && r.errors.empty() && is_documented(c.new_status) &&
         *c.status_name != status_label(c.new_status)) {
         r.warnings.push_back(fmt::format("status_name \"{}\" disagrees with new_status {} ({})",
@@ -244,20 +269,20 @@ void decode_status_change(field_reader& r, customer_status_change& c, int genera
     }
 }
 
-void decode_activity(field_reader& r, project_activity& a, std::string_view expected) {
-    a.customer_id = r.id("belongs_to_customer", true).value_or(0);
-    a.user_id = r.id("belongs_to_user", false);
-    a.project_id = r.id("belongs_to_project", true).value_or(0);
+void decode_activity(field_reader& r, project_activity& a) {
+    a.customer_id = r.id_of("customer_id").value_or(0);
+    a.user_id = r.id_of("user_id");
+    a.project_id = r.id_of("project_id").value_or(0);
     std::optional<std::string> activity;
-    r.str("activity_type", activity);
-    a.activity_type = activity ? std::move(*activity) : std::string(expected);
+    r.str_of("activity_type", activity);
+    a.activity_type = activity ? std::move(*activity) : std::string(expected_activity(r.type));
 }
 
 void decode_draft(field_reader& r, recent_draft_project& d) {
-    d.project_id = r.id("pkcustomerquotationid", true).value_or(0);
-    d.user_id = r.id("fkuserid", false);
-    r.str("quotenickname", d.quote_nickname);
-    r.str("siteaddress", d.site_address);
+    d.project_id = r.id_of("project_id").value_or(0);
+    d.user_id = r.id_of("user_id");
+    r.str_of("quote_nickname", d.quote_nickname);
+    r.str_of("site_address", d.site_address);
 }
 
 problem with_index(problem p, std::size_t index) {
@@ -355,23 +380,22 @@ std::optional<problem> decode_element(const simdjson::dom::object& object,
         ev.type_label = std::string(type_name(type));
     }
 
-    field_reader r{obj, {}, {}};
+    field_reader r{obj, {}, {}, type, ev.generation};
     switch (type) {
         case event_type::customer_created:
-            decode_customer_created(r, ev.data.emplace<customer_created>(), ev.generation);
+            decode_customer_created(r, ev.data.emplace<customer_created>());
             break;
         case event_type::customer_status_change:
-            decode_status_change(r, ev.data.emplace<customer_status_change>(), ev.generation);
+            decode_status_change(r, ev.data.emplace<customer_status_change>());
             break;
         case event_type::project_email_sent:
-            decode_activity(r, ev.data.emplace<project_email_sent>(), "email_sent");
+            decode_activity(r, ev.data.emplace<project_email_sent>());
             break;
         case event_type::project_sms_sent:
-            decode_activity(r, ev.data.emplace<project_sms_sent>(), "sms_sent");
+            decode_activity(r, ev.data.emplace<project_sms_sent>());
             break;
         case event_type::published_proposal_link:
-            decode_activity(r, ev.data.emplace<published_proposal_link>(),
-                            "published_proposal_link");
+            decode_activity(r, ev.data.emplace<published_proposal_link>());
             break;
         case event_type::recent_draft_project:
             decode_draft(r, ev.data.emplace<recent_draft_project>());

@@ -16,7 +16,7 @@ constexpr std::array<field_spec, 15> k_created{{
     {"customer_email", "customer_email", "customer_email", k::text, n::optional},
     {"customer_name", "customer_name", "customer_name", k::text, n::optional},
     {"customer_type", "customer_type", "", k::customer_type, n::optional},
-    {"customer_type_id", "", "customer_type_id", k::integer, n::optional},
+    {"customer_type_id", "", "customer_type_id", k::integer, n::checked},
     {"customer_status", "customer_status", "customer_status_id", k::status, n::optional},
     {"customer_uid", "", "customer_uid", k::text, n::optional},
     {"first_name", "", "first_name", k::text, n::optional},

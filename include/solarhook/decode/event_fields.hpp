@@ -1,7 +1,7 @@
 // The one table of every typed field: for each event type, its normalized name,
 // its name in each generation of the provider's payloads, its kind and whether it
-// is required. The decoder's untyped-member split, the normalized event, template
-// checks and the field table in docs/events.md all read it.
+// is required. The decoder (which member it reads, how strictly), the untyped-member
+// split, the normalized event, template checks and docs/events.md's table all read it.
 #pragma once
 
 #include <span>
