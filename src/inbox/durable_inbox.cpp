@@ -139,8 +139,8 @@ void durable_inbox::store(std::vector<inbox_entry> entries, std::string request_
     committer_.submit(
         [b, now, expires](store::event_store& s) {
             for (std::size_t i = 0; i < b->rows.size(); ++i) {
-                const bool unclassified = b->entries[i].event.type == event_type::unclassified &&
-                                          !b->entries[i].routable;
+                const bool unclassified =
+                    b->entries[i].event.type == event_type::unclassified && !b->entries[i].routable;
                 b->ids[i] = s.insert_event(
                     b->rows[i], now, expires,
                     unclassified ? store::event_state::quarantined : store::event_state::pending,
@@ -164,8 +164,7 @@ void durable_inbox::store(std::vector<inbox_entry> entries, std::string request_
                 }
                 results.push_back(store_result::stored);
                 auto& e = b->entries[i];
-                if ((e.event.type != event_type::unclassified || e.routable) &&
-                    claim(*b->ids[i])) {
+                if ((e.event.type != event_type::unclassified || e.routable) && claim(*b->ids[i])) {
                     push_claimed(queued_event{std::move(e.event), e.key, b->request_id, b->now,
                                               *b->ids[i], 0, nullptr});
                 }
@@ -211,8 +210,8 @@ void durable_inbox::on_processed(const queued_event& ev, const std::string* erro
         return;
     }
     try {
-        outcome o{ev.id, ev.plan ? outcome::routed : outcome::done, ev.attempts + 1, 0, {},
-                  error == nullptr ? ev.plan : nullptr};
+        outcome o{ev.id, ev.plan ? outcome::routed : outcome::done, ev.attempts + 1, 0,
+                  {},    error == nullptr ? ev.plan : nullptr};
         if (error != nullptr) {
             o.error = *error;
             const auto now = clock_.now();

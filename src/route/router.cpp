@@ -150,7 +150,8 @@ std::vector<std::string> router::sinks_for(event_type type, const json& normaliz
     return sinks_for_(type, normalized.value("type", std::string()), &normalized);
 }
 
-std::vector<std::string> router::sinks_for_type(event_type type, std::string_view type_label) const {
+std::vector<std::string> router::sinks_for_type(event_type type,
+                                                std::string_view type_label) const {
     return sinks_for_(type, type_label, nullptr);
 }
 

@@ -9,19 +9,23 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/writable_pipe.hpp>
 #include <boost/asio/write.hpp>
+#include <csignal>
+
 // Boost 1.81's Process v2 names boost::optional and boost's type traits but gets
 // them only through Boost.Filesystem's headers; with std::filesystem
-// (BOOST_PROCESS_USE_STD_FS, which spares linking Boost.Filesystem) they must come first.
+// (BOOST_PROCESS_USE_STD_FS, which spares linking Boost.Filesystem) they must come
+// first. A block of its own, so that include sorting keeps this order.
 #include <boost/optional.hpp>
 #include <boost/type_traits.hpp>
+
 #include <boost/process/v2/environment.hpp>
-#include <boost/process/v2/process.hpp>
 #include <boost/process/v2/posix/vfork_launcher.hpp>
+#include <boost/process/v2/process.hpp>
 #include <boost/process/v2/stdio.hpp>
+
 // Header-only Process v2 in Boost 1.81 declares process_environment::on_setup but
 // leaves its (non-inline) definition to src.hpp: this file, its only user, takes it.
 #include <boost/process/v2/impl/environment.ipp>
-#include <csignal>
 
 extern char** environ;
 

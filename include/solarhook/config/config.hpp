@@ -42,7 +42,6 @@ struct store_config {
     std::int64_t max_disk_bytes = 2ll << 30;  // database + WAL; past it new events get 503
 };
 
-
 struct retention_config {
     std::chrono::seconds done{7 * 24 * 3600};
     std::int64_t quarantine_max_rows = 10'000;
