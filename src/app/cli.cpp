@@ -1,6 +1,4 @@
 #include "solarhook/app/cli.hpp"
-#include "solarhook/app/sinks_cli.hpp"
-#include "solarhook/route/router.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -15,8 +13,9 @@
 #include "solarhook/app/events_cli.hpp"
 #include "solarhook/app/fd_limits.hpp"
 #include "solarhook/app/service.hpp"
+#include "solarhook/app/sinks_cli.hpp"
 #include "solarhook/log/structured.hpp"
-#include "solarhook/sinks/log_sink.hpp"
+#include "solarhook/route/router.hpp"
 
 namespace solarhook::app {
 namespace po = boost::program_options;
@@ -53,10 +52,7 @@ po::options_description serve_options() {
 nlohmann::json sink_summary(const routing_config& r) {
     nlohmann::json out = nlohmann::json::object();
     for (const auto& [name, s] : r.sinks) {
-        out[name] = s.kind == sink_kind::http   ? "http"
-                    : s.kind == sink_kind::exec ? "exec"
-                    : s.kind == sink_kind::file ? "file"
-                                                : "log";
+        out[name] = sink_kind_name(s.kind);
     }
     return out;
 }

@@ -2,7 +2,6 @@
 
 #include <filesystem>
 
-#include "solarhook/decode/normalized.hpp"
 #include "solarhook/deliver/journal.hpp"
 #include "solarhook/log/structured.hpp"
 #include "solarhook/pipeline/route_stage.hpp"
@@ -57,18 +56,13 @@ service::service(config cfg, std::vector<std::shared_ptr<handler>> handlers, con
             if (error != nullptr || !ev.plan) {
                 return;
             }
-            auto normalized = ev.plan->normalized;
+            // The routing stage built the normalized event for every sink it left here.
             std::vector<deliver::job> jobs;
             for (const auto& s : ev.plan->sinks) {
-                if (s.done) {
-                    continue;
+                if (!s.done) {
+                    jobs.push_back(deliver::job{++*next, 0, s.sink, s.order_key, 0, 0,
+                                                to_unix_ms(ev.received_at), ev.plan->normalized});
                 }
-                if (!normalized) {
-                    normalized = std::make_shared<const nlohmann::json>(normalize(
-                        ev.event, event_meta{ev.key, ev.id, ev.received_at, ev.request_id}));
-                }
-                jobs.push_back(deliver::job{++*next, 0, s.sink, s.order_key, 0, 0,
-                                            to_unix_ms(ev.received_at), normalized});
             }
             if (!jobs.empty()) {
                 e->submit(std::move(jobs));

@@ -125,6 +125,7 @@ sink_config parse_sink(const std::string& name, const json& v, const std::string
                                     {"exec", sink_kind::exec},
                                     {"file", sink_kind::file},
                                     {"log", sink_kind::log}});
+    const auto kind_name = sink_kind_name(s.kind);
     s.retry = retry;
     switch (s.kind) {
         case sink_kind::http:
@@ -145,7 +146,6 @@ sink_config parse_sink(const std::string& name, const json& v, const std::string
     if (s.kind == sink_kind::log) {
         s.order = delivery_order::none;
     }
-    const auto kind_name = v["kind"].get<std::string>();
     using handler = std::function<void(const json&, const std::string&)>;
     const std::map<std::string, std::pair<std::set<sink_kind>, handler>> keys{
         {"kind",
@@ -378,6 +378,20 @@ std::vector<event_type> types_of(const route_config& r) {
 
 }  // namespace
 
+std::string_view sink_kind_name(sink_kind k) noexcept {
+    switch (k) {
+        case sink_kind::http:
+            return "http";
+        case sink_kind::exec:
+            return "exec";
+        case sink_kind::file:
+            return "file";
+        case sink_kind::log:
+            return "log";
+    }
+    return "log";
+}
+
 routing_config default_routing() {
     routing_config r;
     r.sinks.emplace("log", log_sink_config());
@@ -497,11 +511,10 @@ json to_json(const routing_config& r) {
         json j;
         switch (s.kind) {
             case sink_kind::log:
-                j = {{"kind", "log"}};
+                j = json::object();
                 break;
             case sink_kind::http:
-                j = {{"kind", "http"},
-                     {"url", s.url_written},
+                j = {{"url", s.url_written},
                      {"method", s.method},
                      {"tls_verify", s.tls_verify},
                      {"headers", json::object()}};
@@ -513,18 +526,17 @@ json to_json(const routing_config& r) {
                 }
                 break;
             case sink_kind::exec:
-                j = {{"kind", "exec"},
-                     {"command", s.command_written},
+                j = {{"command", s.command_written},
                      {"permanent_exit_codes", s.permanent_exit_codes}};
                 break;
             case sink_kind::file:
-                j = {{"kind", "file"},
-                     {"path", s.path},
+                j = {{"path", s.path},
                      {"rotate_bytes", s.rotate_bytes},
                      {"keep", s.keep},
                      {"fsync", s.fsync == fsync_policy::batch ? "batch" : "none"}};
                 break;
         }
+        j["kind"] = sink_kind_name(s.kind);
         if (s.kind == sink_kind::http || s.kind == sink_kind::exec) {
             j["timeout_ms"] = s.timeout.count();
             j["max_in_flight"] = s.max_in_flight;

@@ -332,3 +332,52 @@ TEST(routing_daemon, sighup_reopens_a_file_sink_moved_away_by_logrotate) {
 
 }  // namespace
 }  // namespace solarhook
+
+namespace solarhook {
+namespace {
+
+// An unclassified event a route names is delivered (pending, not quarantined); one
+// no route names stays quarantined. And the memory store delivers the same way.
+TEST(routing_daemon, a_route_can_take_unclassified_events_with_either_store) {
+    for (const std::string store : {"sqlite", "memory"}) {
+        SCOPED_TRACE(store);
+        test::temp_dir dir;
+        const auto cfg = dir.file("c.json");
+        write_config(cfg,
+                     {{"listen", "127.0.0.1:0"},
+                      {"store", {{"kind", store}, {"data_dir", dir.file("data")}}},
+                      {"sinks", {{"odd", {{"kind", "file"}, {"path", dir.file("odd.jsonl")}}}}},
+                      {"routes",
+                       {{{"match", {{"types", {"contract_signed"}}}}, {"sinks", {"odd"}}},
+                        {{"match", {{"types", {"*"}}}}, {"sinks", {"odd"}}}}}});
+        test::child_process p({k_bin, "serve", "--config", cfg});
+        const auto listening = wait_for_msg(p, "listening");
+        ASSERT_TRUE(listening.is_object()) << p.all_stderr();
+        const auto port = listening["port"].get<std::uint16_t>();
+        ASSERT_EQ(
+            test::post(port, "/webhooks/solarproof/contract_signed", R"({"contract":9})").status,
+            200);
+        ASSERT_EQ(test::post(port, "/webhooks/solarproof/other_thing", R"({"x":1})").status, 200);
+        ASSERT_EQ(test::post(port, "/webhooks/solarproof", status_change(3, 2)).status, 200);
+        ASSERT_TRUE(test::eventually([&] { return lines_of(dir.file("odd.jsonl")).size() == 2; }));
+        const auto lines = lines_of(dir.file("odd.jsonl"));
+        std::set<std::string> types;
+        for (const auto& l : lines) {
+            types.insert(l["type"].get<std::string>());
+        }
+        EXPECT_EQ(types, (std::set<std::string>{"contract_signed", "customer_status_change"}));
+        p.signal(SIGTERM);
+        EXPECT_EQ(p.wait(), 0);
+        if (store == "sqlite") {
+            store::event_store s(dir.file("data") + "/solarhook.db", store::durability::normal,
+                                 std::chrono::seconds(1));
+            const auto q =
+                s.list({store::event_state::quarantined, std::nullopt, std::nullopt, 10});
+            ASSERT_EQ(q.size(), 1u);
+            EXPECT_EQ(q[0].type, "other_thing");
+        }
+    }
+}
+
+}  // namespace
+}  // namespace solarhook

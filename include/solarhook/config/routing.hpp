@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -24,6 +25,8 @@ struct retry_config {
 };
 
 enum class sink_kind { http, exec, file, log };
+// "http", "exec", "file", "log": the config's names, for parsing and printing alike.
+std::string_view sink_kind_name(sink_kind k) noexcept;
 enum class delivery_order { per_customer, none };
 enum class fsync_policy { batch, none };
 
