@@ -181,8 +181,8 @@ void exec_sink::start(const nlohmann::json& normalized,
         const auto env = environment_with({{"SOLARHOOK_TYPE", text_of(normalized, "type")},
                                            {"SOLARHOOK_KEY", text_of(normalized, "key")},
                                            {"SOLARHOOK_EVENT_ID", text_of(normalized, "id")}});
-        // vfork: fork() copies the daemon's page tables first, which cost about 2.5 ms
-        // a spawn at this daemon's size and held deliveries to ~330/s (bench/deliveries).
+        // vfork: fork() would copy the daemon's page tables for a child that execs at
+        // once (the figures are in docs/performance.md).
         bp::posix::vfork_launcher launch;
         r->child.emplace(launch(io_, exe, std::vector<std::string>(argv.begin() + 1, argv.end()),
                                 bp::process_stdio{r->in, r->out, r->err},
