@@ -57,13 +57,22 @@ nlohmann::json sink_summary(const routing_config& r) {
     return out;
 }
 
+// "token", "signature", "token+signature" or "none": never a token itself.
+std::string auth_mode(const security_config& s) {
+    if (!s.tokens.empty() && !s.whsec_secrets.empty()) {
+        return "token+signature";
+    }
+    return !s.tokens.empty() ? "token" : !s.whsec_secrets.empty() ? "signature" : "none";
+}
+
 // `reread` loads the configuration again, as at startup (file, then flags): SIGHUP.
 int serve(config cfg, const std::function<config()>& reread) {
     // A log reader that went away (a shipper that crashed, `| head`) must turn stdout
     // writes into EPIPE errors, which the log sink reports and the workers retry, not
     // kill the process. Sockets never raise SIGPIPE (Asio sends with MSG_NOSIGNAL).
     std::signal(SIGPIPE, SIG_IGN);
-    log::init(cfg.log_fmt, spdlog::level::from_str(cfg.log_level), nullptr, cfg.log_queue_bytes);
+    log::init(cfg.log_fmt, spdlog::level::from_str(cfg.log_level), nullptr, cfg.log_queue_bytes,
+              cfg.security.redact);
     if (const auto fds = fit_fd_limit(cfg.limits.max_connections); fds.clamped) {
         log::warn("limits.max_connections lowered to fit the open-file limit",
                   {{"configured", cfg.limits.max_connections},
@@ -144,7 +153,16 @@ int serve(config cfg, const std::function<config()>& reread) {
          {"database", cfg.store.kind == store_kind::memory ? std::string() : svc.database_path()},
          {"durability", cfg.store.durability == durability_level::full ? "full" : "normal"},
          {"sinks", sink_summary(cfg.routing)},
-         {"routes", cfg.routing.routes.size()}});
+         {"routes", cfg.routing.routes.size()},
+         {"auth", auth_mode(cfg.security)},
+         {"tls", cfg.security.tls_enabled()},
+         {"trusted_proxies", cfg.security.trusted_proxies},
+         {"allow", cfg.security.allow}});
+    if (!cfg.security.auth_configured()) {
+        log::warn(
+            "no auth configured: anyone who can reach this address can inject events; set "
+            "auth.tokens and put ?token=... on the hookUrl (docs/security.md)");
+    }
     log::get().flush();  // whoever waits for "listening" should not wait for the flusher
     signals_ctx.run();
 

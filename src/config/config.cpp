@@ -60,6 +60,10 @@ void apply_object(config& c, const json& obj, const std::string& prefix,
     for (const auto& [k, v] : obj.items()) {
         const std::string key = prefix.empty() ? k : prefix + "." + k;
         auto it = table.find(k);
+        if (it == table.end() && prefix.empty() && is_security_section(k)) {
+            apply_security(c.security, k, v);
+            continue;
+        }
         if (it == table.end()) {
             fail(key, "unknown key");
         }
@@ -339,6 +343,7 @@ void validate(const config& c) {
         fail("limits.max_events_per_request", "must not exceed queue_capacity");
     }
     validate_routing(c.routing);
+    validate_security(c.security);
     for (const auto& [type, tmpl] : c.dedup.key_templates) {
         if (tmpl.find('{') == std::string::npos) {
             fail("dedup.key_templates." + type, "must reference at least one {field}");
@@ -348,7 +353,7 @@ void validate(const config& c) {
 
 json to_json(const config& c) {
     const bool v6 = c.listen_host.find(':') != std::string::npos;
-    return json{
+    json out{
         {"listen", v6 ? fmt::format("[{}]:{}", c.listen_host, c.listen_port)
                       : fmt::format("{}:{}", c.listen_host, c.listen_port)},
         {"webhook_path", c.webhook_path},
@@ -394,6 +399,8 @@ json to_json(const config& c) {
         {"sinks", to_json(c.routing)["sinks"]},
         {"routes", to_json(c.routing)["routes"]},
     };
+    out.update(security_to_json(c.security));
+    return out;
 }
 
 }  // namespace solarhook

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "solarhook/config/config.hpp"
 
@@ -33,6 +34,12 @@ Enum get_choice(const nlohmann::json& v, const std::string& key,
     }
     fail(key, fmt::format("expected one of {}, got \"{}\"", names, s));
 }
+
+// Resolves ${env:NAME} and ${file:PATH} in `text`; appends each resolved value to
+// `secrets` (for masking).
+std::string resolve_refs(const std::string& text, const std::string& key,
+                         std::vector<std::string>& secrets);
+std::vector<std::string> string_list(const nlohmann::json& v, const std::string& key);
 
 // The `retry` object's keys over `base` (the top-level retry, or a sink's default).
 retry_config parse_retry(const nlohmann::json& v, const std::string& key, retry_config base);

@@ -40,18 +40,6 @@ retry_config parse_retry(const json& v, const std::string& key, retry_config r) 
     return r;
 }
 
-}  // namespace config_read
-
-namespace {
-
-sink_config log_sink_config() {
-    sink_config s;
-    s.name = "log";
-    s.kind = sink_kind::log;
-    s.order = delivery_order::none;
-    return s;
-}
-
 // Resolves ${env:NAME} and ${file:PATH} in `text`; each resolved value is a secret.
 std::string resolve_refs(const std::string& text, const std::string& key,
                          std::vector<std::string>& secrets) {
@@ -108,6 +96,18 @@ std::vector<std::string> string_list(const json& v, const std::string& key) {
         out.push_back(get_string(v[i], fmt::format("{}[{}]", key, i)));
     }
     return out;
+}
+
+}  // namespace config_read
+
+namespace {
+
+sink_config log_sink_config() {
+    sink_config s;
+    s.name = "log";
+    s.kind = sink_kind::log;
+    s.order = delivery_order::none;
+    return s;
 }
 
 sink_config parse_sink(const std::string& name, const json& v, const std::string& key,

@@ -38,6 +38,12 @@ std::string_view code_name(errc e) noexcept {
             return "draining";
         case errc::store_unavailable:
             return "store_unavailable";
+        case errc::unauthorized:
+            return "unauthorized";
+        case errc::forbidden:
+            return "forbidden";
+        case errc::rate_limited:
+            return "rate_limited";
     }
     return "internal";
 }

@@ -17,6 +17,7 @@
 #include "solarhook/http/request_guard.hpp"
 #include "solarhook/http/wire.hpp"
 #include "solarhook/log/structured.hpp"
+#include "solarhook/security/token_auth.hpp"
 
 namespace solarhook::http {
 namespace beast = boost::beast;
@@ -131,6 +132,11 @@ session::session(net::ip::tcp::socket&& socket, std::shared_ptr<server_state> st
     beast::error_code ec;
     const auto ep = stream_.socket().remote_endpoint(ec);
     remote_ = ec ? "-" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
+    if (!ec) {
+        const auto a = ep.address();
+        peer_ = a.is_v4() ? net::ip::make_address_v6(net::ip::v4_mapped, a.to_v4()).to_bytes()
+                          : a.to_v6().to_bytes();
+    }
 }
 
 session::~session() {
@@ -203,6 +209,7 @@ void session::on_first_bytes(beast::error_code ec, std::size_t n) {
 }
 
 void session::do_read_header() {
+    verdict_ = gate_verdict{peer_, std::nullopt, std::chrono::seconds(0), false};
     in_request_ = true;
     state_->request_started();
     started_ = std::chrono::steady_clock::now();
@@ -223,13 +230,21 @@ void session::on_header(beast::error_code ec, std::size_t) {
     const auto& h = parser_->get().base();
     // assign(), not a fresh string: a kept-alive connection reuses the capacity.
     const auto method = h.method_string();
-    const auto target = h.target().substr(0, 256);
     method_.assign(method.data(), method.size());
-    target_.assign(target.data(), target.size());
+    // A token never reaches a log line, even one sent in the wrong place.
+    state_->gate.loggable_target(h.target(), target_);
+    target_.resize(std::min<std::size_t>(target_.size(), 256));
     request_id_ = pick_request_id(h["X-Request-Id"]);
 
     if (auto p = check_framing(h)) {
         return reject(*p, true);
+    }
+    const std::string_view path = h.target().substr(0, h.target().find('?'));
+    verdict_ = state_->gate.check(h, peer_, path == "/healthz" || path == "/readyz",
+                                  std::chrono::steady_clock::now());
+    if (verdict_.refusal) {
+        // Answered before the body is read; an unread body closes the connection.
+        return reject(*verdict_.refusal, !parser_->is_done(), verdict_.retry_after);
     }
     if (auto p = state_->endpoint.precheck(h)) {
         // An unread body would be taken for the next request: close unless there is none.
@@ -262,12 +277,24 @@ void session::on_body(beast::error_code ec, std::size_t) {
     if (ec) {
         return on_read_error(ec);
     }
+    std::optional<std::string_view> signed_id;
+    if (verdict_.signature_pending) {
+        auto checked = state_->gate.verify_signature(
+            parser_->get().base(), parser_->get().body(), verdict_.client,
+            std::chrono::system_clock::now(), std::chrono::steady_clock::now());
+        if (auto* p = std::get_if<problem>(&checked)) {
+            return reject(*p, false);
+        }
+        signed_id_ = std::move(std::get<std::string>(checked));
+        signed_id = signed_id_;
+    }
     // The answer may come from the store's writer thread: resume on this
     // connection's executor.
-    state_->endpoint.handle(parser_->get(), request_id_, [self = shared_from_this()](answer a) {
-        net::dispatch(self->stream_.get_executor(),
-                      [self, a = std::move(a)]() mutable { self->on_answer(std::move(a)); });
-    });
+    state_->endpoint.handle(
+        parser_->get(), request_id_, signed_id, [self = shared_from_this()](answer a) {
+            net::dispatch(self->stream_.get_executor(),
+                          [self, a = std::move(a)]() mutable { self->on_answer(std::move(a)); });
+        });
 }
 
 void session::on_answer(answer a) {
@@ -303,7 +330,7 @@ void session::on_read_error(beast::error_code ec) {
            true);
 }
 
-void session::reject(const problem& p, bool close) {
+void session::reject(const problem& p, bool close, std::chrono::seconds retry_after) {
     request_header h;
     if (parser_ && parser_->is_header_done()) {
         h = parser_->get().base();
@@ -311,6 +338,9 @@ void session::reject(const problem& p, bool close) {
         h.version(11);
     }
     auto a = state_->endpoint.error_answer(p, h);
+    if (retry_after.count() > 0) {
+        a.retry_after = retry_after;
+    }
     if (p.code == errc::bad_framing || p.code == errc::header_too_large) {
         log::warn("rejected request", {{"request_id", request_id_},
                                        {"remote", remote_},
@@ -372,6 +402,9 @@ void session::access_log(unsigned status, std::size_t resp_bytes) {
     }
     // Fields in the order write() would give them (sorted), so both paths read alike.
     log::get().write_with(log::level::info, "request", [&](log::line_fields& f) {
+        if (verdict_.client != peer_) {
+            f.str("client", security::ip_to_string(verdict_.client));  // through a proxy
+        }
         f.num("duration_us", static_cast<std::int64_t>(us))
             .str("method", method_)
             .str("path", target_)

@@ -29,6 +29,12 @@ status to_status(errc e) noexcept {
             return status::unprocessable_entity;
         case errc::header_too_large:
             return status::request_header_fields_too_large;
+        case errc::unauthorized:
+            return status::unauthorized;
+        case errc::forbidden:
+            return status::forbidden;
+        case errc::rate_limited:
+            return status::too_many_requests;
         case errc::overloaded:
         case errc::draining:
         case errc::store_unavailable:

@@ -136,10 +136,14 @@ answer webhook_endpoint::error_answer(const problem& p, const request_header& h)
         const auto* rt = std::get_if<route>(&r);
         a.allow = rt != nullptr && rt->kind == route_kind::webhook ? "POST" : "GET";
     }
+    if (p.code == errc::unauthorized) {
+        a.www_authenticate = R"(Bearer realm="solarhook")";
+    }
     return a;
 }
 
 void webhook_endpoint::handle(const request& req, std::string_view request_id,
+                              std::optional<std::string_view> signed_id,
                               std::function<void(answer)> done) {
     if (auto p = precheck(req.base())) {
         return done(error_answer(*p, req.base()));
@@ -173,8 +177,8 @@ void webhook_endpoint::handle(const request& req, std::string_view request_id,
         log::warn("content type is not JSON; parsing the body as JSON anyway",
                   {{"request_id", request_id}, {"content_type", declared}});
     }
-    std::optional<std::string_view> delivery_id;
-    if (!delivery_id_header_.empty()) {
+    std::optional<std::string_view> delivery_id = signed_id;
+    if (!delivery_id && !delivery_id_header_.empty()) {
         if (auto it = req.find(delivery_id_header_); it != req.end()) {
             delivery_id = it->value();
         }

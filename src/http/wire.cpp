@@ -30,6 +30,9 @@ void serialize_answer(const answer& a, std::string_view request_id, std::string&
     if (!a.allow.empty()) {
         append_field(out, "Allow", a.allow);
     }
+    if (!a.www_authenticate.empty()) {
+        append_field(out, "WWW-Authenticate", a.www_authenticate);
+    }
     // HTTP/1.1 keeps the connection unless told; HTTP/1.0 closes it unless told.
     if (a.version >= 11 && !a.keep_alive) {
         out += "Connection: close\r\n";

@@ -78,8 +78,8 @@ std::string safe_dump(const nlohmann::json& j) {
 }
 
 // JSON lines continue the object begin_line opened with ts, level and msg.
-line_fields::line_fields(std::string& line, log_format fmt)
-    : line_(line), fmt_(fmt), object_(line, true) {}
+line_fields::line_fields(std::string& line, log_format fmt, const redactor* redact)
+    : line_(line), fmt_(fmt), redact_(redact), object_(line, true) {}
 
 void line_fields::key_(std::string_view key) {
     if (fmt_ == log_format::json) {
@@ -100,7 +100,7 @@ void line_fields::key_(std::string_view key) {
 
 line_fields& line_fields::str(std::string_view key, std::string_view value) {
     key_(key);
-    append_json_string(line_, value);
+    append_json_string(line_, redact_ != nullptr && redact_->matches(key) ? "***" : value);
     return *this;
 }
 
@@ -118,13 +118,31 @@ line_fields& line_fields::num(std::string_view key, std::uint64_t value) {
 
 line_fields& line_fields::json(std::string_view key, const nlohmann::json& value) {
     key_(key);
-    line_ += safe_dump(value);
+    if (redact_ == nullptr || !value.is_structured()) {
+        line_ += redact_ != nullptr && redact_->matches(key) ? "\"***\"" : safe_dump(value);
+        return *this;
+    }
+    if (redact_->matches(key)) {
+        line_ += "\"***\"";
+        return *this;
+    }
+    auto copy = value;
+    redact_->apply(copy);
+    line_ += safe_dump(copy);
     return *this;
 }
 
 line_fields& line_fields::json_text(std::string_view key, std::string_view text) {
     key_(key);
-    line_ += text;
+    if (redact_ == nullptr) {
+        line_ += text;
+    } else if (redact_->matches(key)) {
+        line_ += "\"***\"";
+    } else if (auto redacted = redact_->apply_text(text)) {
+        line_ += *redacted;
+    } else {
+        line_ += text;
+    }
     return *this;
 }
 
@@ -177,11 +195,11 @@ void end_line(std::string& line, log_format fmt) {
 }
 
 std::string render_line(log_format fmt, clock::time_point ts, level lvl, std::string_view msg,
-                        const nlohmann::json& fields) {
+                        const nlohmann::json& fields, const redactor* redact) {
     std::string line;
     begin_line(line, fmt, ts, lvl, msg);
     if (fields.is_object()) {
-        line_fields f(line, fmt);
+        line_fields f(line, fmt, redact);
         for (const auto& [k, v] : fields.items()) {
             f.json(k, v);
         }
@@ -190,8 +208,9 @@ std::string render_line(log_format fmt, clock::time_point ts, level lvl, std::st
     return line;
 }
 
-structured_logger::structured_logger(std::shared_ptr<spdlog::logger> out, log_format fmt)
-    : out_(std::move(out)), fmt_(fmt) {
+structured_logger::structured_logger(std::shared_ptr<spdlog::logger> out, log_format fmt,
+                                     redactor redact)
+    : out_(std::move(out)), fmt_(fmt), redact_(std::move(redact)) {
     if (out_->sinks().size() == 1) {
         if (auto* fd = dynamic_cast<fd_sink*>(out_->sinks().front().get())) {
             writer_ = &fd->writer();
@@ -209,7 +228,8 @@ void structured_logger::write(level lvl, std::string_view msg,
         return;
     }
     try {
-        emit_(lvl, render_line(fmt_, std::chrono::system_clock::now(), lvl, msg, fields));
+        emit_(lvl, render_line(fmt_, std::chrono::system_clock::now(), lvl, msg, fields,
+                               redact_.empty() ? nullptr : &redact_));
     } catch (...) {
         // A log call must never take a request or a worker down with it.
     }
@@ -285,10 +305,11 @@ structured_logger& get() {
         make_spdlog(level::info, nullptr, log_format::json), log_format::json));
 }
 
-void init(log_format fmt, level lvl, spdlog::sink_ptr sink, std::size_t queue_bytes) {
+void init(log_format fmt, level lvl, spdlog::sink_ptr sink, std::size_t queue_bytes,
+          std::vector<std::string> redact) {
     std::lock_guard lock(g_init_mutex);
     publish(std::make_unique<structured_logger>(make_spdlog(lvl, std::move(sink), fmt, queue_bytes),
-                                                fmt));
+                                                fmt, redactor(std::move(redact))));
 }
 
 }  // namespace solarhook::log

@@ -89,8 +89,9 @@ router::router(const routing_config& r) : config_(r) {
                                   [](const route_config& x) { return !x.where.empty(); });
     for (const auto& [name, s] : config_.sinks) {
         compiled_sink c{s, std::nullopt, std::nullopt, {}};
-        const auto where = [&](const std::string& key) {
-            return fmt::format("sinks.{}.{}", name, key);
+        // Captured by name: clang 14 (the fuzz build) cannot capture a structured binding.
+        const auto where = [&sink_name = name](const std::string& key) {
+            return fmt::format("sinks.{}.{}", sink_name, key);
         };
         try {
             if (s.kind == sink_kind::http) {

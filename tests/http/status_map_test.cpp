@@ -26,6 +26,9 @@ TEST(status_map, the_table) {
     EXPECT_EQ(to_status(errc::unknown_event), status::unprocessable_entity);
     EXPECT_EQ(to_status(errc::overloaded), status::service_unavailable);
     EXPECT_EQ(to_status(errc::draining), status::service_unavailable);
+    EXPECT_EQ(to_status(errc::unauthorized), status::unauthorized);
+    EXPECT_EQ(to_status(errc::forbidden), status::forbidden);
+    EXPECT_EQ(to_status(errc::rate_limited), status::too_many_requests);
 }
 
 TEST(status_map, error_body_shape) {

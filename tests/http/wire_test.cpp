@@ -29,16 +29,23 @@ TEST(wire, an_answer_reads_back_as_written) {
         const char* request_id;
     };
     std::vector<row> rows;
-    rows.push_back({answer{bhttp::status::ok, 11, true, R"({"status":"accepted"})", {}, 0s}, "r1"});
-    rows.push_back({answer{bhttp::status::ok, 11, false, R"({"status":"ok"})", {}, 0s}, "r2"});
-    rows.push_back({answer{bhttp::status::ok, 10, true, "{}", {}, 0s}, "r3"});
-    rows.push_back({answer{bhttp::status::ok, 10, false, "", {}, 0s}, "r4"});
     rows.push_back(
-        {answer{bhttp::status::service_unavailable, 11, true, R"({"error":"overloaded"})", {}, 5s},
+        {answer{bhttp::status::ok, 11, true, R"({"status":"accepted"})", {}, 0s, {}}, "r1"});
+    rows.push_back({answer{bhttp::status::ok, 11, false, R"({"status":"ok"})", {}, 0s, {}}, "r2"});
+    rows.push_back({answer{bhttp::status::ok, 10, true, "{}", {}, 0s, {}}, "r3"});
+    rows.push_back({answer{bhttp::status::ok, 10, false, "", {}, 0s, {}}, "r4"});
+    rows.push_back(
+        {answer{
+             bhttp::status::service_unavailable, 11, true, R"({"error":"overloaded"})", {}, 5s, {}},
          "abc-123"});
-    rows.push_back({answer{bhttp::status::method_not_allowed, 11, false, "{}", "POST", 0s}, "r6"});
     rows.push_back(
-        {answer{bhttp::status::request_header_fields_too_large, 11, false, "x", {}, 0s}, "r7"});
+        {answer{bhttp::status::method_not_allowed, 11, false, "{}", "POST", 0s, {}}, "r6"});
+    rows.push_back(
+        {answer{bhttp::status::request_header_fields_too_large, 11, false, "x", {}, 0s, {}}, "r7"});
+    rows.push_back(
+        {answer{
+             bhttp::status::unauthorized, 11, false, "{}", {}, 0s, R"(Bearer realm="solarhook")"},
+         "r8"});
 
     std::string out = "left over from the last answer";
     for (const auto& [a, id] : rows) {
@@ -55,6 +62,7 @@ TEST(wire, an_answer_reads_back_as_written) {
         EXPECT_EQ(res[bhttp::field::content_length], std::to_string(a.body.size()));
         EXPECT_EQ(res["X-Request-Id"], id);
         EXPECT_EQ(res[bhttp::field::allow], a.allow);
+        EXPECT_EQ(res[bhttp::field::www_authenticate], a.www_authenticate);
         EXPECT_EQ(res[bhttp::field::retry_after],
                   a.retry_after.count() > 0 ? std::to_string(a.retry_after.count()) : "");
     }

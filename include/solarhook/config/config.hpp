@@ -13,6 +13,7 @@
 #include <string>
 
 #include "solarhook/config/routing.hpp"
+#include "solarhook/config/security.hpp"
 
 namespace solarhook {
 
@@ -87,6 +88,7 @@ struct config {
     retry_config retry;
     retention_config retention;
     routing_config routing = default_routing();
+    security_config security;
 };
 
 class config_error : public std::runtime_error {

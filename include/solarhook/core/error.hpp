@@ -28,6 +28,9 @@ enum class errc {
     overloaded,
     draining,
     store_unavailable,
+    unauthorized,  // no valid token or signature
+    forbidden,     // the client address is not allowed
+    rate_limited,  // too many requests, or too many failed authentications
 };
 
 std::string_view code_name(errc e) noexcept;

@@ -20,6 +20,7 @@
 #include <unordered_map>
 
 #include "solarhook/config/config.hpp"
+#include "solarhook/http/access_gate.hpp"
 #include "solarhook/http/buffered_parse.hpp"
 #include "solarhook/http/webhook_endpoint.hpp"
 
@@ -29,9 +30,10 @@ class session;
 
 // What the listener and all sessions share.
 struct server_state {
-    server_state(const config& c, webhook_endpoint& e) : cfg(c), endpoint(e) {}
+    server_state(const config& c, webhook_endpoint& e) : cfg(c), endpoint(e), gate(c) {}
     const config& cfg;
     webhook_endpoint& endpoint;
+    access_gate gate;
     std::atomic<std::size_t> connections{0};
     std::atomic<bool> draining{false};
 
@@ -82,7 +84,8 @@ class session : public std::enable_shared_from_this<session> {
     void on_body(boost::beast::error_code ec, std::size_t n);
     void on_answer(answer a);
     void on_read_error(boost::beast::error_code ec);
-    void reject(const problem& p, bool close);
+    void reject(const problem& p, bool close,
+                std::chrono::seconds retry_after = std::chrono::seconds(0));
     void send(answer a, bool close);
     void on_write(bool close, boost::beast::error_code ec, std::size_t n);
     void do_close();
@@ -98,6 +101,9 @@ class session : public std::enable_shared_from_this<session> {
     std::size_t answer_body_bytes_ = 0;
     std::shared_ptr<boost::beast::http::response<boost::beast::http::empty_body>> continue_;
     std::string remote_;
+    security::ip_bytes peer_{};
+    gate_verdict verdict_;
+    std::string signed_id_;
     std::string request_id_;
     std::string method_;
     std::string target_;

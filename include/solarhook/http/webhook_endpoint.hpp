@@ -42,8 +42,10 @@ class webhook_endpoint {
 
     std::optional<problem> precheck(const request_header& h) const;
     // `done` runs once, possibly on another thread (the store's writer), possibly
-    // before handle returns. `req` must stay alive until then.
-    void handle(const request& req, std::string_view request_id, std::function<void(answer)> done);
+    // before handle returns. `req` must stay alive until then. `signed_id`: a
+    // verified Standard Webhooks webhook-id, which becomes the dedup key.
+    void handle(const request& req, std::string_view request_id,
+                std::optional<std::string_view> signed_id, std::function<void(answer)> done);
     answer error_answer(const problem& p, const request_header& h) const;
 
   private:

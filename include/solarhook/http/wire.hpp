@@ -18,7 +18,8 @@ struct answer {
     bool keep_alive = true;
     std::string body;                     // JSON
     std::string_view allow;               // sent as Allow when not empty (405)
-    std::chrono::seconds retry_after{0};  // sent as Retry-After when > 0 (503)
+    std::chrono::seconds retry_after{0};  // sent as Retry-After when > 0 (503, 429)
+    std::string_view www_authenticate;    // sent as WWW-Authenticate when not empty (401)
 };
 
 // Replaces `out` with the status line, Server, Content-Type, Cache-Control,
