@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <set>
-#include <sstream>
 
 #include "config/read.hpp"
 #include "solarhook/decode/decoder.hpp"
@@ -40,6 +40,8 @@ retry_config parse_retry(const json& v, const std::string& key, retry_config r) 
     return r;
 }
 
+constexpr std::size_t k_max_secret_file_bytes = 64 * 1024;
+
 // Resolves ${env:NAME} and ${file:PATH} in `text`; each resolved value is a secret.
 std::string resolve_refs(const std::string& text, const std::string& key,
                          std::vector<std::string>& secrets) {
@@ -65,13 +67,24 @@ std::string resolve_refs(const std::string& text, const std::string& key,
             }
             value = v;
         } else if (ref.starts_with("file:") && ref.size() > 5) {
-            std::ifstream in(ref.substr(5));
-            if (!in) {
-                fail(key, fmt::format("cannot read {}", ref.substr(5)));
+            // A secret is a small regular file: /dev/zero or a FIFO must not hang
+            // or fill the loader.
+            const std::string path = ref.substr(5);
+            std::error_code ec;
+            if (!std::filesystem::is_regular_file(path, ec)) {
+                fail(key, fmt::format("cannot read {}: not a regular file", path));
             }
-            std::stringstream ss;
-            ss << in.rdbuf();
-            value = ss.str();
+            std::ifstream in(path);
+            if (!in) {
+                fail(key, fmt::format("cannot read {}", path));
+            }
+            value.resize(k_max_secret_file_bytes + 1);
+            in.read(value.data(), static_cast<std::streamsize>(value.size()));
+            value.resize(static_cast<std::size_t>(in.gcount()));
+            if (value.size() > k_max_secret_file_bytes) {
+                fail(key, fmt::format("{} is over {} bytes: not a secret", path,
+                                      k_max_secret_file_bytes));
+            }
             while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) {
                 value.pop_back();  // a secret file ends with a newline more often than not
             }

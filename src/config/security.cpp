@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
@@ -228,7 +229,9 @@ void validate_security(const security_config& s) {
     }
     for (const auto& [key, path] :
          {std::pair{"tls.cert_file", &s.cert_file}, std::pair{"tls.key_file", &s.key_file}}) {
-        if (!path->empty() && !std::ifstream(*path)) {
+        std::error_code ec;
+        if (!path->empty() &&
+            (!std::filesystem::is_regular_file(*path, ec) || !std::ifstream(*path))) {
             fail(key, fmt::format("cannot read {}", *path));
         }
     }

@@ -101,6 +101,17 @@ TEST_F(routing_config_test, a_missing_reference_is_an_error_naming_it) {
             json::parse(R"({"sinks":{"x":{"kind":"exec","command":["${file:/nonexistent/x}"]}}})"))
             .find("cannot read /nonexistent/x"),
         std::string::npos);
+    // A device or a huge file is no secret: refused, never read to the end.
+    EXPECT_NE(
+        error_of(json::parse(R"({"sinks":{"x":{"kind":"exec","command":["${file:/dev/zero}"]}}})"))
+            .find("cannot read /dev/zero: not a regular file"),
+        std::string::npos);
+    test::temp_dir dir;
+    std::ofstream(dir.file("big")) << std::string(65 * 1024, 'x');
+    EXPECT_NE(error_of(json::parse(R"({"sinks":{"x":{"kind":"exec","command":["${file:)" +
+                                   dir.file("big") + R"(}"]}}})"))
+                  .find("is over 65536 bytes"),
+              std::string::npos);
     EXPECT_NE(error_of(json::parse(R"({"sinks":{"x":{"kind":"http","url":"${vault:x}"}}})"))
                   .find("neither"),
               std::string::npos);
