@@ -14,6 +14,7 @@
 #include "solarhook/app/fd_limits.hpp"
 #include "solarhook/app/service.hpp"
 #include "solarhook/app/sinks_cli.hpp"
+#include "solarhook/http/tls_context.hpp"
 #include "solarhook/log/structured.hpp"
 #include "solarhook/route/router.hpp"
 
@@ -246,6 +247,13 @@ int run_cli(int argc, char** argv) {
             }
             const config cfg = load_config_file(args[1]);
             route::router checked(cfg.routing);  // templates and their placeholders
+            if (cfg.security.tls_enabled()) {
+                try {
+                    http::make_server_tls_context(cfg.security.cert_file, cfg.security.key_file);
+                } catch (const std::runtime_error& e) {
+                    throw config_error(e.what());
+                }
+            }
             std::cout << "config OK: " << args[1] << "\n" << to_json(cfg).dump(2) << "\n";
             return 0;
         }

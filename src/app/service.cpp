@@ -171,6 +171,15 @@ shutdown_report service::shutdown() {
 
 std::vector<std::string> service::reload(const config& fresh) {
     auto r = std::make_shared<const route::router>(fresh.routing);  // throws config_error
+    // A renewed certificate at the same paths; one that does not load refuses
+    // the whole reload before anything is swapped.
+    if (server_) {
+        try {
+            server_->reload_tls();
+        } catch (const std::runtime_error& e) {
+            throw config_error(e.what());
+        }
+    }
     routes_->set(r);
     engine_->reload(std::move(r));
     std::vector<std::string> restart;

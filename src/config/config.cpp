@@ -104,6 +104,10 @@ const std::map<std::string, setter>& limits_table() {
          [](config& c, const json& v, const std::string& k) {
              c.limits.first_byte_timeout = get_ms(v, k, 10, 3'600'000);
          }},
+        {"handshake_timeout_ms",
+         [](config& c, const json& v, const std::string& k) {
+             c.limits.handshake_timeout = get_ms(v, k, 10, 600'000);
+         }},
         {"max_requests_per_connection",
          [](config& c, const json& v, const std::string& k) {
              c.limits.max_requests_per_connection = get_uint(v, k, 1, 1'000'000);
@@ -375,6 +379,7 @@ json to_json(const config& c) {
           {"request_timeout_ms", c.limits.request_timeout.count()},
           {"keep_alive_timeout_ms", c.limits.keep_alive_timeout.count()},
           {"first_byte_timeout_ms", c.limits.first_byte_timeout.count()},
+          {"handshake_timeout_ms", c.limits.handshake_timeout.count()},
           {"max_requests_per_connection", c.limits.max_requests_per_connection},
           {"max_connections", c.limits.max_connections}}},
         {"dedup",

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <system_error>
 
+#include "solarhook/http/tls_context.hpp"
 #include "solarhook/log/structured.hpp"
 
 namespace solarhook::http {
@@ -46,6 +47,9 @@ server::~server() {
 }
 
 void server::start() {
+    if (cfg_.security.tls_enabled()) {
+        tls_ = make_server_tls_context(cfg_.security.cert_file, cfg_.security.key_file);
+    }
     boost::system::error_code ec;
     tcp::resolver resolver(ioc_);
     auto results = resolver.resolve(cfg_.listen_host, std::to_string(cfg_.listen_port),
@@ -137,7 +141,25 @@ void server::start_session(tcp::socket socket) {
             over = false;
         }
     }
-    std::make_shared<session>(std::move(socket), state_, over)->run();
+    std::shared_ptr<boost::asio::ssl::context> tls;
+    {
+        std::lock_guard lock(tls_mutex_);
+        tls = tls_;
+    }
+    if (tls) {
+        std::make_shared<tls_session>(std::move(socket), std::move(tls), state_, over)->run();
+    } else {
+        std::make_shared<plain_session>(std::move(socket), nullptr, state_, over)->run();
+    }
+}
+
+void server::reload_tls() {
+    if (!cfg_.security.tls_enabled()) {
+        return;
+    }
+    auto fresh = make_server_tls_context(cfg_.security.cert_file, cfg_.security.key_file);
+    std::lock_guard lock(tls_mutex_);
+    tls_ = std::move(fresh);
 }
 
 void server::begin_drain() {

@@ -9,6 +9,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <algorithm>
 #include <random>
@@ -42,18 +43,18 @@ bool server_state::wait_idle(std::chrono::milliseconds timeout) {
     return idle_.wait_for(lock, timeout, [this] { return in_flight_.load() == 0; });
 }
 
-void server_state::add(const std::shared_ptr<session>& s) {
+void server_state::add(const std::shared_ptr<session_base>& s) {
     std::lock_guard lock(sessions_mutex_);
     sessions_.emplace(s.get(), s);
 }
 
-void server_state::remove(session* s) {
+void server_state::remove(session_base* s) {
     std::lock_guard lock(sessions_mutex_);
     sessions_.erase(s);
     unlink_idle_locked(s);
 }
 
-void server_state::unlink_idle_locked(session* s) {
+void server_state::unlink_idle_locked(session_base* s) {
     if (!s->idle_) {
         return;
     }
@@ -63,7 +64,7 @@ void server_state::unlink_idle_locked(session* s) {
     s->idle_ = false;
 }
 
-void server_state::mark_idle(const std::shared_ptr<session>& s) {
+void server_state::mark_idle(const std::shared_ptr<session_base>& s) {
     std::lock_guard lock(sessions_mutex_);
     if (s->idle_) {
         return;
@@ -74,15 +75,15 @@ void server_state::mark_idle(const std::shared_ptr<session>& s) {
     s->idle_ = true;
 }
 
-void server_state::mark_busy(session* s) {
+void server_state::mark_busy(session_base* s) {
     std::lock_guard lock(sessions_mutex_);
     unlink_idle_locked(s);
 }
 
-std::shared_ptr<session> server_state::take_longest_idle() {
+std::shared_ptr<session_base> server_state::take_longest_idle() {
     std::lock_guard lock(sessions_mutex_);
     while (idle_head_ != nullptr) {
-        session* s = idle_head_;
+        session_base* s = idle_head_;
         unlink_idle_locked(s);
         // Null when it is being destroyed: its destructor waits for this mutex
         // (remove), so the object is still there to ask.
@@ -94,7 +95,7 @@ std::shared_ptr<session> server_state::take_longest_idle() {
 }
 
 void server_state::close_all() {
-    std::vector<std::shared_ptr<session>> open;
+    std::vector<std::shared_ptr<session_base>> open;
     {
         std::lock_guard lock(sessions_mutex_);
         for (auto& [ptr, weak] : sessions_) {
@@ -126,11 +127,27 @@ std::string pick_request_id(std::string_view offered) {
     return id;
 }
 
-session::session(net::ip::tcp::socket&& socket, std::shared_ptr<server_state> state,
-                 bool over_capacity)
-    : stream_(std::move(socket)), state_(std::move(state)), over_capacity_(over_capacity) {
+namespace {
+template <class Stream>
+Stream make_stream(net::ip::tcp::socket&& socket, net::ssl::context* tls) {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+        return Stream(std::move(socket));
+    } else {
+        return Stream(std::move(socket), *tls);
+    }
+}
+}  // namespace
+
+template <class Stream>
+basic_session<Stream>::basic_session(net::ip::tcp::socket&& socket,
+                                     std::shared_ptr<net::ssl::context> tls,
+                                     std::shared_ptr<server_state> state, bool over_capacity)
+    : tls_(std::move(tls)),
+      stream_(make_stream<Stream>(std::move(socket), tls_.get())),
+      state_(std::move(state)),
+      over_capacity_(over_capacity) {
     beast::error_code ec;
-    const auto ep = stream_.socket().remote_endpoint(ec);
+    const auto ep = tcp().socket().remote_endpoint(ec);
     remote_ = ec ? "-" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
     if (!ec) {
         const auto a = ep.address();
@@ -139,7 +156,8 @@ session::session(net::ip::tcp::socket&& socket, std::shared_ptr<server_state> st
     }
 }
 
-session::~session() {
+template <class Stream>
+basic_session<Stream>::~basic_session() {
     state_->remove(this);
     if (in_request_) {
         state_->request_finished();
@@ -147,22 +165,46 @@ session::~session() {
     --state_->connections;
 }
 
-void session::close_socket() noexcept {
+template <class Stream>
+void basic_session<Stream>::close_socket() noexcept {
     beast::error_code ec;
-    stream_.socket().close(ec);
+    tcp().socket().close(ec);
 }
 
-void session::evict() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] { self->close_socket(); });
+template <class Stream>
+void basic_session<Stream>::evict() {
+    net::post(stream_.get_executor(), [self = self()] { self->close_socket(); });
 }
 
-void session::run() {
-    state_->add(shared_from_this());
-    net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&session::start, shared_from_this()));
+template <class Stream>
+void basic_session<Stream>::run() {
+    state_->add(self());
+    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&basic_session::start, self()));
 }
 
-void session::start() {
+template <class Stream>
+void basic_session<Stream>::start() {
+    if constexpr (is_tls) {
+        // A client that never finishes the handshake holds its socket this long at most.
+        tcp().expires_after(state_->cfg.limits.handshake_timeout);
+        stream_.async_handshake(net::ssl::stream_base::server,
+                                beast::bind_front_handler(&basic_session::on_handshake, self()));
+    } else {
+        begin();
+    }
+}
+
+template <class Stream>
+void basic_session<Stream>::on_handshake(beast::error_code ec) {
+    if (ec) {
+        log::info("TLS handshake failed", {{"remote", remote_}, {"error", ec.message()}});
+        return close_socket();
+    }
+    begin();
+}
+
+template <class Stream>
+void basic_session<Stream>::begin() {
     if (over_capacity_) {
         in_request_ = true;
         state_->request_started();
@@ -175,7 +217,8 @@ void session::start() {
     do_read();
 }
 
-void session::do_read() {
+template <class Stream>
+void basic_session<Stream>::do_read() {
     if (state_->draining) {
         return do_close();
     }
@@ -184,31 +227,32 @@ void session::do_read() {
     parser_->body_limit(state_->cfg.limits.max_body_bytes);
     if (buffer_.size() > 0) {
         // A pipelined request is already here: its deadline starts now.
-        stream_.expires_after(state_->cfg.limits.request_timeout);
+        tcp().expires_after(state_->cfg.limits.request_timeout);
         return do_read_header();
     }
     // Idle until the first byte: a new connection gets first_byte_timeout (a
     // socket that never sends a byte must not hold a descriptor for long), a
     // kept-alive one the idle deadline. Either may be closed sooner to make room.
-    stream_.expires_after(served_ == 0 ? state_->cfg.limits.first_byte_timeout
-                                       : state_->cfg.limits.keep_alive_timeout);
-    state_->mark_idle(shared_from_this());
-    stream_.async_read_some(
-        buffer_.prepare(4096),
-        beast::bind_front_handler(&session::on_first_bytes, shared_from_this()));
+    tcp().expires_after(served_ == 0 ? state_->cfg.limits.first_byte_timeout
+                                     : state_->cfg.limits.keep_alive_timeout);
+    state_->mark_idle(self());
+    stream_.async_read_some(buffer_.prepare(4096),
+                            beast::bind_front_handler(&basic_session::on_first_bytes, self()));
 }
 
-void session::on_first_bytes(beast::error_code ec, std::size_t n) {
+template <class Stream>
+void basic_session<Stream>::on_first_bytes(beast::error_code ec, std::size_t n) {
     state_->mark_busy(this);
     if (ec) {
         return do_close();  // idle timeout, or the client went away between requests
     }
     buffer_.commit(n);
-    stream_.expires_after(state_->cfg.limits.request_timeout);
+    tcp().expires_after(state_->cfg.limits.request_timeout);
     do_read_header();
 }
 
-void session::do_read_header() {
+template <class Stream>
+void basic_session<Stream>::do_read_header() {
     verdict_ = gate_verdict{peer_, std::nullopt, std::chrono::seconds(0), false};
     in_request_ = true;
     state_->request_started();
@@ -220,10 +264,11 @@ void session::do_read_header() {
         return on_header(ec, 0);
     }
     bhttp::async_read_header(stream_, buffer_, *parser_,
-                             beast::bind_front_handler(&session::on_header, shared_from_this()));
+                             beast::bind_front_handler(&basic_session::on_header, self()));
 }
 
-void session::on_header(beast::error_code ec, std::size_t) {
+template <class Stream>
+void basic_session<Stream>::on_header(beast::error_code ec, std::size_t) {
     if (ec) {
         return on_read_error(ec);
     }
@@ -254,7 +299,7 @@ void session::on_header(beast::error_code ec, std::size_t) {
         continue_ = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
                                                                          h.version());
         return bhttp::async_write(stream_, *continue_,
-                                  [self = shared_from_this()](beast::error_code wec, std::size_t) {
+                                  [self = self()](beast::error_code wec, std::size_t) {
                                       if (wec) {
                                           return self->do_close();
                                       }
@@ -264,16 +309,18 @@ void session::on_header(beast::error_code ec, std::size_t) {
     do_read_body();
 }
 
-void session::do_read_body() {
+template <class Stream>
+void basic_session<Stream>::do_read_body() {
     beast::error_code ec;
     if (parse_buffered(*parser_, buffer_, true, ec) || ec) {
         return on_body(ec, 0);
     }
     bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&session::on_body, shared_from_this()));
+                      beast::bind_front_handler(&basic_session::on_body, self()));
 }
 
-void session::on_body(beast::error_code ec, std::size_t) {
+template <class Stream>
+void basic_session<Stream>::on_body(beast::error_code ec, std::size_t) {
     if (ec) {
         return on_read_error(ec);
     }
@@ -290,21 +337,22 @@ void session::on_body(beast::error_code ec, std::size_t) {
     }
     // The answer may come from the store's writer thread: resume on this
     // connection's executor.
-    state_->endpoint.handle(
-        parser_->get(), request_id_, signed_id, [self = shared_from_this()](answer a) {
-            net::dispatch(self->stream_.get_executor(),
-                          [self, a = std::move(a)]() mutable { self->on_answer(std::move(a)); });
-        });
+    state_->endpoint.handle(parser_->get(), request_id_, signed_id, [self = self()](answer a) {
+        net::dispatch(self->stream_.get_executor(),
+                      [self, a = std::move(a)]() mutable { self->on_answer(std::move(a)); });
+    });
 }
 
-void session::on_answer(answer a) {
+template <class Stream>
+void basic_session<Stream>::on_answer(answer a) {
     ++served_;
     const bool close = !a.keep_alive || served_ >= state_->cfg.limits.max_requests_per_connection ||
                        state_->draining;
     send(std::move(a), close);
 }
 
-void session::on_read_error(beast::error_code ec) {
+template <class Stream>
+void basic_session<Stream>::on_read_error(beast::error_code ec) {
     if (ec == bhttp::error::header_limit) {
         return reject(
             problem{errc::header_too_large, fmt::format("request header block is over {} bytes",
@@ -322,7 +370,8 @@ void session::on_read_error(beast::error_code ec) {
     }
     if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
         ec == net::error::eof || ec == net::error::connection_reset ||
-        ec == net::error::operation_aborted) {
+        ec == net::error::operation_aborted || ec == net::ssl::error::stream_truncated ||
+        ec.category() == net::error::get_ssl_category()) {
         return end_request();  // the client went away mid-request
     }
     // Any other parser error is a malformed request (bad framing, bad chunk, ...).
@@ -330,7 +379,8 @@ void session::on_read_error(beast::error_code ec) {
            true);
 }
 
-void session::reject(const problem& p, bool close, std::chrono::seconds retry_after) {
+template <class Stream>
+void basic_session<Stream>::reject(const problem& p, bool close, std::chrono::seconds retry_after) {
     request_header h;
     if (parser_ && parser_->is_header_done()) {
         h = parser_->get().base();
@@ -350,7 +400,8 @@ void session::reject(const problem& p, bool close, std::chrono::seconds retry_af
     send(std::move(a), close);
 }
 
-void session::send(answer a, bool close) {
+template <class Stream>
+void basic_session<Stream>::send(answer a, bool close) {
     if (request_id_.empty()) {
         request_id_ = pick_request_id({});
     }
@@ -360,12 +411,13 @@ void session::send(answer a, bool close) {
     serialize_answer(a, request_id_, wire_);
     answer_status_ = static_cast<unsigned>(a.status);
     answer_body_bytes_ = a.body.size();
-    stream_.expires_after(state_->cfg.limits.request_timeout);
+    tcp().expires_after(state_->cfg.limits.request_timeout);
     net::async_write(stream_, net::buffer(wire_),
-                     beast::bind_front_handler(&session::on_write, shared_from_this(), close));
+                     beast::bind_front_handler(&basic_session::on_write, self(), close));
 }
 
-void session::on_write(bool close, beast::error_code ec, std::size_t) {
+template <class Stream>
+void basic_session<Stream>::on_write(bool close, beast::error_code ec, std::size_t) {
     access_log(answer_status_, answer_body_bytes_);
     end_request();
     if (ec) {
@@ -377,19 +429,28 @@ void session::on_write(bool close, beast::error_code ec, std::size_t) {
     do_read();
 }
 
-void session::end_request() {
+template <class Stream>
+void basic_session<Stream>::end_request() {
     if (in_request_) {
         in_request_ = false;
         state_->request_finished();
     }
 }
 
-void session::do_close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+template <class Stream>
+void basic_session<Stream>::do_close() {
+    if constexpr (is_tls) {
+        // close_notify, then the socket; a client that does not answer gets 2 s.
+        tcp().expires_after(std::chrono::seconds(2));
+        stream_.async_shutdown([self = self()](beast::error_code) { self->close_socket(); });
+    } else {
+        beast::error_code ec;
+        tcp().socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+    }
 }
 
-void session::access_log(unsigned status, std::size_t resp_bytes) {
+template <class Stream>
+void basic_session<Stream>::access_log(unsigned status, std::size_t resp_bytes) {
     if (!log::get().enabled(log::level::info)) {
         return;
     }
@@ -415,5 +476,8 @@ void session::access_log(unsigned status, std::size_t resp_bytes) {
             .num("status", static_cast<std::uint64_t>(status));
     });
 }
+
+template class basic_session<beast::tcp_stream>;
+template class basic_session<beast::ssl_stream<beast::tcp_stream>>;
 
 }  // namespace solarhook::http

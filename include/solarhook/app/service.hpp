@@ -48,8 +48,8 @@ class service {
     std::uint16_t port() const noexcept { return server_->port(); }
     const config& cfg() const noexcept { return cfg_; }
     shutdown_report shutdown();
-    // Applies `fresh`'s routes and sinks (a SIGHUP). Throws config_error and keeps
-    // the old ones if they do not build. Returns the keys that differ and need a
+    // Applies `fresh`'s routes and sinks and reloads the TLS certificate (a
+    // SIGHUP). Throws config_error and keeps the old ones if they do not build. Returns the keys that differ and need a
     // restart to take effect.
     std::vector<std::string> reload(const config& fresh);
     // Reopens the file sinks' files (a SIGHUP, after logrotate).

@@ -57,6 +57,7 @@ struct limits_config {
     std::chrono::milliseconds request_timeout{10'000};
     std::chrono::milliseconds keep_alive_timeout{60'000};
     std::chrono::milliseconds first_byte_timeout{5'000};  // a new connection's first byte
+    std::chrono::milliseconds handshake_timeout{5'000};   // a TLS handshake, whole
     std::size_t max_requests_per_connection = 1000;
     std::size_t max_connections = 1024;
 };

@@ -7,10 +7,12 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -53,9 +55,14 @@ class server {
     server(const server&) = delete;
     server& operator=(const server&) = delete;
 
-    // Binds and listens (throws std::system_error naming the address), then runs
-    // the io threads.
+    // Loads the TLS certificate when tls.cert_file is set (throws
+    // std::runtime_error naming the file), binds and listens (throws
+    // std::system_error naming the address), then runs the io threads.
     void start();
+    // Reads the certificate and key again (a renewed certificate, on SIGHUP): new
+    // connections get them, open ones keep theirs. Throws and keeps the old ones
+    // if they do not load. Does nothing without TLS.
+    void reload_tls();
     std::uint16_t port() const noexcept { return port_; }
 
     void begin_drain();
@@ -76,6 +83,8 @@ class server {
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::steady_timer accept_retry_;
     std::shared_ptr<server_state> state_;
+    std::mutex tls_mutex_;
+    std::shared_ptr<boost::asio::ssl::context> tls_;  // null: plain HTTP
     std::vector<std::thread> threads_;
     std::uint16_t port_ = 0;
 };
