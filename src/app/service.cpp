@@ -1,5 +1,7 @@
 #include "solarhook/app/service.hpp"
 
+#include <set>
+
 #include <filesystem>
 
 #include "solarhook/deliver/journal.hpp"
@@ -182,11 +184,17 @@ std::vector<std::string> service::reload(const config& fresh) {
     }
     routes_->set(r);
     engine_->reload(std::move(r));
+    if (server_) {
+        server_->reload_security(fresh);
+    }
+    // What SIGHUP applies; any other key that changed needs a restart.
+    static const std::set<std::string> reloaded{"sinks",           "routes", "auth",
+                                                "trusted_proxies", "allow",  "rate_limit"};
     std::vector<std::string> restart;
     auto now = to_json(cfg_);
     auto next = to_json(fresh);
     for (const auto& [key, value] : next.items()) {
-        if (key != "sinks" && key != "routes" && now[key] != value) {
+        if (reloaded.count(key) == 0 && now[key] != value) {
             restart.push_back(key);
         }
     }

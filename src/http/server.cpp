@@ -153,6 +153,10 @@ void server::start_session(tcp::socket socket) {
     }
 }
 
+void server::reload_security(const config& fresh) {
+    state_->gate.store(std::make_shared<access_gate>(fresh));
+}
+
 void server::reload_tls() {
     if (!cfg_.security.tls_enabled()) {
         return;

@@ -277,7 +277,8 @@ void basic_session<Stream>::on_header(beast::error_code ec, std::size_t) {
     const auto method = h.method_string();
     method_.assign(method.data(), method.size());
     // A token never reaches a log line, even one sent in the wrong place.
-    state_->gate.loggable_target(h.target(), target_);
+    gate_ = state_->gate.load();
+    gate_->loggable_target(h.target(), target_);
     target_.resize(std::min<std::size_t>(target_.size(), 256));
     request_id_ = pick_request_id(h["X-Request-Id"]);
 
@@ -285,8 +286,8 @@ void basic_session<Stream>::on_header(beast::error_code ec, std::size_t) {
         return reject(*p, true);
     }
     const std::string_view path = h.target().substr(0, h.target().find('?'));
-    verdict_ = state_->gate.check(h, peer_, path == "/healthz" || path == "/readyz",
-                                  std::chrono::steady_clock::now());
+    verdict_ = gate_->check(h, peer_, path == "/healthz" || path == "/readyz",
+                            std::chrono::steady_clock::now());
     if (verdict_.refusal) {
         // Answered before the body is read; an unread body closes the connection.
         return reject(*verdict_.refusal, !parser_->is_done(), verdict_.retry_after);
@@ -326,9 +327,9 @@ void basic_session<Stream>::on_body(beast::error_code ec, std::size_t) {
     }
     std::optional<std::string_view> signed_id;
     if (verdict_.signature_pending) {
-        auto checked = state_->gate.verify_signature(
-            parser_->get().base(), parser_->get().body(), verdict_.client,
-            std::chrono::system_clock::now(), std::chrono::steady_clock::now());
+        auto checked = gate_->verify_signature(parser_->get().base(), parser_->get().body(),
+                                               verdict_.client, std::chrono::system_clock::now(),
+                                               std::chrono::steady_clock::now());
         if (auto* p = std::get_if<problem>(&checked)) {
             return reject(*p, false);
         }

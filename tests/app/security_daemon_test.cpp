@@ -155,6 +155,38 @@ TEST(security_daemon, only_a_valid_token_gets_in_and_refusals_store_and_log_noth
     EXPECT_TRUE(logged_masked);
 }
 
+TEST(security_daemon, a_token_is_rotated_by_sighup_without_a_restart) {
+    const std::string next = "next-token-0123456789-abcdefgh";
+    daemon d(json{{"auth", {{"tokens", {k_token}}}}});
+    ASSERT_NE(d.port, 0);
+    const auto with = [&](const std::string& t) {
+        return test::post(d.port, k_path + "?token=" + t, sample("customer_created.json")).status;
+    };
+    EXPECT_EQ(with(k_token), 200);
+    EXPECT_EQ(with(next), 401);
+    const auto rewrite = [&](const json& tokens) {
+        json c = json::parse(std::ifstream(d.dir.file("c.json")));
+        c["auth"]["tokens"] = tokens;
+        std::ofstream(d.dir.file("c.json.tmp")) << c.dump();
+        std::filesystem::rename(d.dir.file("c.json.tmp"), d.dir.file("c.json"));
+        d.proc->signal(SIGHUP);
+        while (auto line = d.proc->read_line()) {
+            const auto j = json::parse(*line, nullptr, false);
+            if (j.is_object() && j["msg"].get<std::string>().starts_with("config reload")) {
+                EXPECT_EQ(j["restart_needed_for"], json::array()) << *line;
+                return;
+            }
+        }
+        ADD_FAILURE() << "no reload line";
+    };
+    rewrite({k_token, next});  // both live while the hookUrls change
+    EXPECT_EQ(with(k_token), 200);
+    EXPECT_EQ(with(next), 200);
+    rewrite({next});
+    EXPECT_EQ(with(k_token), 401);
+    EXPECT_EQ(with(next), 200);
+}
+
 TEST(security_daemon, repeated_failures_lock_the_address_out_even_with_the_right_token) {
     daemon d(
         json{{"auth", {{"tokens", {k_token}}}}, {"rate_limit", {{"auth_failures_per_minute", 3}}}});
@@ -235,6 +267,10 @@ TEST(security_daemon, signed_requests_get_in_and_their_webhook_id_is_the_dedup_k
     EXPECT_EQ(r.json()["events"][0]["result"], "accepted");
     // Re-sent (a new timestamp and signature, the same id): a duplicate.
     r = signed_post("msg_1", now + 1, body, body);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json()["events"][0]["result"], "duplicate");
+    // Replayed byte for byte within the tolerance: the id makes it a duplicate.
+    r = signed_post("msg_1", now, body, body);
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.json()["events"][0]["result"], "duplicate");
     // The same body under another id is another event.

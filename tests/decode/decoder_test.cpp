@@ -208,6 +208,14 @@ TEST(decoder, numbers_beyond_64_bits_are_refused_not_wrapped) {
     // Largest int64 is fine.
     const auto ev = one(json::parse(R"({"pkcustomerquotationid": 9223372036854775807})"));
     EXPECT_EQ(std::get<recent_draft_project>(ev.data).project_id, 9223372036854775807LL);
+    // A number no double holds, anywhere in the body, is malformed JSON: never inf.
+    for (const auto* body : {R"({"pkcustomerquotationid": 1e400})",
+                             R"({"pkcustomerquotationid": 1, "note": -1e400})"}) {
+        const auto r = decode_body(body, std::nullopt, decode_limits{});
+        ASSERT_TRUE(std::holds_alternative<problem>(r)) << body;
+        EXPECT_EQ(std::get<problem>(r).code, errc::malformed_json);
+        EXPECT_NE(std::get<problem>(r).message.find("1e400"), std::string::npos);
+    }
 }
 
 TEST(decoder, undocumented_enum_values_are_kept_with_a_warning) {

@@ -63,6 +63,9 @@ class server {
     // connections get them, open ones keep theirs. Throws and keeps the old ones
     // if they do not load. Does nothing without TLS.
     void reload_tls();
+    // Tokens, secrets, proxies, allowlist and rate limits from `fresh` for the
+    // requests that start now (the rate limiter starts afresh).
+    void reload_security(const config& fresh);
     std::uint16_t port() const noexcept { return port_; }
 
     void begin_drain();

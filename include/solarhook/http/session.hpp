@@ -34,10 +34,13 @@ class session_base;
 
 // What the listener and all sessions share.
 struct server_state {
-    server_state(const config& c, webhook_endpoint& e) : cfg(c), endpoint(e), gate(c) {}
+    server_state(const config& c, webhook_endpoint& e)
+        : cfg(c), endpoint(e), gate(std::make_shared<access_gate>(c)) {}
     const config& cfg;
     webhook_endpoint& endpoint;
-    access_gate gate;
+    // Swapped whole on SIGHUP (a token rotated, a proxy added); a request keeps
+    // the gate it started with.
+    std::atomic<std::shared_ptr<access_gate>> gate;
     std::atomic<std::size_t> connections{0};
     std::atomic<bool> draining{false};
 
@@ -133,6 +136,7 @@ class basic_session final : public session_base {
     std::shared_ptr<boost::beast::http::response<boost::beast::http::empty_body>> continue_;
     std::string remote_;
     security::ip_bytes peer_{};
+    std::shared_ptr<access_gate> gate_;  // the current request's
     gate_verdict verdict_;
     std::string signed_id_;
     std::string request_id_;
