@@ -156,6 +156,10 @@ int serve(config cfg, const std::function<config()>& reread) {
          {"sinks", sink_summary(cfg.routing)},
          {"routes", cfg.routing.routes.size()},
          {"auth", auth_mode(cfg.security)},
+         {"metrics", !cfg.metrics.enabled     ? "off"
+                     : cfg.metrics.separate() ? "metrics.listen"
+                                              : "listen"},
+         {"metrics_port", svc.metrics_port()},
          {"tls", cfg.security.tls_enabled()},
          {"trusted_proxies", cfg.security.trusted_proxies},
          {"allow", cfg.security.allow}});

@@ -6,6 +6,7 @@
 
 #include "solarhook/deliver/journal.hpp"
 #include "solarhook/log/structured.hpp"
+#include "solarhook/metrics/metrics.hpp"
 #include "solarhook/pipeline/route_stage.hpp"
 #include "solarhook/sinks/drivers.hpp"
 #include "solarhook/sinks/log_sink.hpp"
@@ -32,7 +33,7 @@ std::vector<deliver::job> jobs_of(std::vector<store::delivery_row> rows,
 }  // namespace
 
 service::service(config cfg, std::vector<std::shared_ptr<handler>> handlers, const clock& clk)
-    : cfg_(std::move(cfg)), queue_(cfg_.queue_capacity) {
+    : cfg_(std::move(cfg)), queue_(cfg_.queue_capacity), clock_(clk) {
     routes_ =
         std::make_shared<route::router_holder>(std::make_shared<const route::router>(cfg_.routing));
     if (handlers.empty()) {
@@ -82,8 +83,12 @@ service::service(config cfg, std::vector<std::shared_ptr<handler>> handlers, con
         writer_->set_quarantine_bound(cfg_.retention.quarantine_max_rows,
                                       cfg_.retention.quarantine_max_bytes);
         committer_ = std::make_unique<store::group_committer>(
-            *writer_, store::group_committer::options{cfg_.store.group_commit_max_batch,
-                                                      group_commit_wait(cfg_.store)});
+            *writer_,
+            store::group_committer::options{cfg_.store.group_commit_max_batch,
+                                            group_commit_wait(cfg_.store)},
+            [](std::chrono::nanoseconds took, std::size_t ops) {
+                metrics::get().commit(std::chrono::duration<double>(took).count(), ops);
+            });
         durable_inbox::options opts;
         opts.dedup_ttl = cfg_.dedup.ttl;
         opts.retry = retry_policy{cfg_.retry.initial, cfg_.retry.max_delay, cfg_.retry.max_attempts,
@@ -118,11 +123,56 @@ service::service(config cfg, std::vector<std::shared_ptr<handler>> handlers, con
     ingest_ = std::make_unique<ingest_service>(cfg_, *box);
     endpoint_ = std::make_unique<http::webhook_endpoint>(cfg_, *ingest_);
     server_ = std::make_unique<http::server>(cfg_, *endpoint_);
+    metrics::set_enabled(cfg_.metrics.enabled);
+    if (cfg_.metrics.separate()) {
+        // A listener of its own, plain HTTP, one io thread: /metrics and health only.
+        metrics_cfg_ = std::make_unique<config>(cfg_);
+        metrics_cfg_->listen_host = cfg_.metrics.listen_host;
+        metrics_cfg_->listen_port = cfg_.metrics.listen_port;
+        metrics_cfg_->io_threads = 1;
+        metrics_cfg_->security.cert_file.clear();
+        metrics_cfg_->security.key_file.clear();
+        metrics_endpoint_ = std::make_unique<http::webhook_endpoint>(*metrics_cfg_, *ingest_);
+        metrics_endpoint_->metrics_only();
+        metrics_endpoint_->serve_metrics([this] { return metrics_text(); });
+        metrics_server_ = std::make_unique<http::server>(*metrics_cfg_, *metrics_endpoint_);
+    } else if (cfg_.metrics.enabled) {
+        endpoint_->serve_metrics([this] { return metrics_text(); });
+    }
+}
+
+std::string service::metrics_text() {
+    metrics::snapshot s;
+    s.open_connections = server_->open_connections();
+    s.requests_in_flight = server_->requests_in_flight();
+    s.queue_depth = queue_.size();
+    s.queue_capacity = queue_.capacity();
+    if (durable_) {
+        s.store_healthy = committer_->healthy();
+        s.database_bytes = durable_->disk_bytes();
+        s.dedup_live_keys = writer_->dedup_live_keys();
+        s.quarantine_rows = durable_->quarantine_rows();
+        s.quarantine_bytes = durable_->quarantine_bytes();
+        s.event_retries = durable_->retries_scheduled();
+    } else {
+        s.dedup_live_keys = dedup_->stats().live;
+    }
+    s.log_lines_dropped = log::get().dropped();
+    const auto now = to_unix_ms(clock_.now());  // the clock the deliveries' times come from
+    for (const auto& [name, c] : engine_->counts()) {
+        s.sinks.push_back(metrics::sink_snapshot{
+            name, c.delivered, c.retried, c.dead, c.held,
+            c.oldest_received > 0 ? static_cast<double>(now - c.oldest_received) / 1000.0 : 0.0});
+    }
+    return metrics::get().scrape(s);
 }
 
 service::~service() {
     if (!stopped_) {
         server_->stop();
+        if (metrics_server_) {
+            metrics_server_->stop();
+        }
     }
     // Order matters: the committer's callbacks reach the inbox and post to the
     // (stopped, still alive) io_context, so it stops before anything they touch goes.
@@ -143,6 +193,9 @@ void service::start() {
     }
     workers_->start();
     server_->start();
+    if (metrics_server_) {
+        metrics_server_->start();
+    }
 }
 
 shutdown_report service::shutdown() {
@@ -153,6 +206,9 @@ shutdown_report service::shutdown() {
     // as a request may take to arrive.
     r.requests_drained = server_->wait_idle(cfg_.limits.request_timeout);
     server_->stop();
+    if (metrics_server_) {
+        metrics_server_->stop();
+    }
     stopped_ = true;
     r.events = workers_->stop(cfg_.drain_timeout);
     r.processed = workers_->processed();

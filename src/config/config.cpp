@@ -64,6 +64,10 @@ void apply_object(config& c, const json& obj, const std::string& prefix,
             apply_security(c.security, k, v);
             continue;
         }
+        if (it == table.end() && prefix.empty() && is_metrics_section(k)) {
+            apply_metrics(c.metrics, k, v);
+            continue;
+        }
         if (it == table.end()) {
             fail(key, "unknown key");
         }
@@ -405,6 +409,7 @@ json to_json(const config& c) {
         {"routes", to_json(c.routing)["routes"]},
     };
     out.update(security_to_json(c.security));
+    out.update(metrics_to_json(c.metrics));
     return out;
 }
 

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "config/read.hpp"
+#include "config/key_table.hpp"
 #include "solarhook/security/cidr.hpp"
 #include "solarhook/security/signature.hpp"
 #include "solarhook/security/token_auth.hpp"
@@ -78,10 +78,10 @@ json masked(const std::vector<std::string>& written) {
     return out;
 }
 
-}  // namespace
+using row = key_row<security_config>;
 
-const std::vector<security_key>& security_keys() {
-    static const std::vector<security_key> keys{
+const std::vector<row>& security_keys() {
+    static const std::vector<row> keys{
         {"auth.tokens",
          "URL tokens, each at least 24 characters; two may be live while rotating. Sent as "
          "`?token=` on the hookUrl or as `Authorization: Bearer`. `${env:NAME}` and "
@@ -188,38 +188,14 @@ const std::vector<security_key>& security_keys() {
     return keys;
 }
 
-bool is_security_section(std::string_view name) {
-    for (const auto& k : security_keys()) {
-        if (k.key == name || (k.key.starts_with(name) && k.key[name.size()] == '.')) {
-            return true;
-        }
-    }
-    return false;
-}
-
-namespace {
-
-void apply_at(security_config& s, const std::string& dotted, const json& v) {
-    for (const auto& k : security_keys()) {
-        if (k.key == dotted) {
-            return k.parse(s, v, dotted);
-        }
-    }
-    if (!is_security_section(dotted)) {
-        fail(dotted, "unknown key");
-    }
-    if (!v.is_object()) {
-        fail(dotted, "expected an object");
-    }
-    for (const auto& [member, value] : v.items()) {
-        apply_at(s, dotted + "." + member, value);
-    }
-}
-
 }  // namespace
 
+bool is_security_section(std::string_view name) {
+    return is_section(security_keys(), name);
+}
+
 void apply_security(security_config& s, std::string_view name, const json& v) {
-    apply_at(s, std::string(name), v);
+    apply_rows(security_keys(), s, std::string(name), v);
 }
 
 void validate_security(const security_config& s) {
@@ -238,24 +214,11 @@ void validate_security(const security_config& s) {
 }
 
 json security_to_json(const security_config& s) {
-    json out = json::object();
-    for (const auto& k : security_keys()) {
-        out[json::json_pointer("/" + [&] {
-            std::string p(k.key);
-            std::replace(p.begin(), p.end(), '.', '/');
-            return p;
-        }())] = k.print(s);
-    }
-    return out;
+    return rows_to_json(security_keys(), s);
 }
 
 std::string security_keys_markdown() {
-    const security_config defaults;
-    std::string out = "| key | default | meaning |\n|---|---|---|\n";
-    for (const auto& k : security_keys()) {
-        out += fmt::format("| `{}` | `{}` | {} |\n", k.key, k.print(defaults).dump(), k.meaning);
-    }
-    return out;
+    return rows_markdown(security_keys());
 }
 
 }  // namespace solarhook

@@ -301,6 +301,13 @@ sink_counts sink_runner::counts() const {
     auto c = counts_;
     c.held = known_.size();
     c.in_flight = in_flight_;
+    // A lane's head is its oldest job: a look at each head finds the oldest of all.
+    for (const auto& [key, l] : lanes_) {
+        if (!l.jobs.empty() &&
+            (c.oldest_received == 0 || l.jobs.front().received_at < c.oldest_received)) {
+            c.oldest_received = l.jobs.front().received_at;
+        }
+    }
     return c;
 }
 

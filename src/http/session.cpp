@@ -254,6 +254,7 @@ void basic_session<Stream>::on_first_bytes(beast::error_code ec, std::size_t n) 
 template <class Stream>
 void basic_session<Stream>::do_read_header() {
     verdict_ = gate_verdict{peer_, std::nullopt, std::chrono::seconds(0), false};
+    route_ = metrics::route_label::other;
     in_request_ = true;
     state_->request_started();
     started_ = std::chrono::steady_clock::now();
@@ -286,8 +287,15 @@ void basic_session<Stream>::on_header(beast::error_code ec, std::size_t) {
         return reject(*p, true);
     }
     const std::string_view path = h.target().substr(0, h.target().find('?'));
-    verdict_ = gate_->check(h, peer_, path == "/healthz" || path == "/readyz",
-                            std::chrono::steady_clock::now());
+    route_ = path == "/healthz"                           ? metrics::route_label::healthz
+             : path == "/readyz"                          ? metrics::route_label::readyz
+             : path == "/metrics"                         ? metrics::route_label::metrics
+             : path.starts_with(state_->cfg.webhook_path) ? metrics::route_label::webhook
+                                                          : metrics::route_label::other;
+    // Health and metrics need no token and are never limited.
+    verdict_ = gate_->check(
+        h, peer_, route_ != metrics::route_label::webhook && route_ != metrics::route_label::other,
+        std::chrono::steady_clock::now());
     if (verdict_.refusal) {
         // Answered before the body is read; an unread body closes the connection.
         return reject(*verdict_.refusal, !parser_->is_done(), verdict_.retry_after);
@@ -452,12 +460,12 @@ void basic_session<Stream>::do_close() {
 
 template <class Stream>
 void basic_session<Stream>::access_log(unsigned status, std::size_t resp_bytes) {
+    const auto elapsed = std::chrono::steady_clock::now() - started_;
+    metrics::get().request(route_, status, std::chrono::duration<double>(elapsed).count());
     if (!log::get().enabled(log::level::info)) {
         return;
     }
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::steady_clock::now() - started_)
-                        .count();
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
     std::size_t req_bytes = 0;
     if (parser_ && parser_->is_header_done()) {
         req_bytes = parser_->get().body().size();

@@ -9,6 +9,7 @@
 #include "solarhook/core/json_text.hpp"
 #include "solarhook/http/status_map.hpp"
 #include "solarhook/log/structured.hpp"
+#include "solarhook/metrics/metrics.hpp"
 
 namespace solarhook::http {
 namespace bhttp = boost::beast::http;
@@ -25,6 +26,17 @@ bool wants_keep_alive(const request_header& h) {
     }
     return h.version() >= 11 ? !close : keep;
 }
+metrics::event_result metric_result(ingest_result r) noexcept {
+    switch (r) {
+        case ingest_result::accepted:
+            return metrics::event_result::accepted;
+        case ingest_result::duplicate:
+            return metrics::event_result::duplicate;
+        case ingest_result::unclassified:
+            break;
+    }
+    return metrics::event_result::unclassified;
+}
 }  // namespace
 
 std::variant<route, problem> resolve_route(std::string_view target, std::string_view webhook_path) {
@@ -34,6 +46,9 @@ std::variant<route, problem> resolve_route(std::string_view target, std::string_
     }
     if (path == "/readyz") {
         return route{route_kind::readyz, std::nullopt};
+    }
+    if (path == "/metrics") {
+        return route{route_kind::metrics, std::nullopt};
     }
     if (path.starts_with(webhook_path)) {
         std::string_view rest = path.substr(webhook_path.size());
@@ -69,6 +84,11 @@ std::optional<problem> webhook_endpoint::precheck(const request_header& h) const
         return std::move(*p);
     }
     const auto& rt = std::get<route>(r);
+    if ((rt.kind == route_kind::webhook && !webhooks_) ||
+        (rt.kind == route_kind::metrics && !metrics_text_)) {
+        return problem{errc::not_found, webhooks_ ? "metrics are not served on this listener"
+                                                  : "this listener serves /metrics only"};
+    }
     if (rt.kind == route_kind::webhook) {
         if (h.method() != bhttp::verb::post) {
             return problem{errc::method_not_allowed, "webhooks must be sent with POST"};
@@ -83,7 +103,7 @@ std::optional<problem> webhook_endpoint::precheck(const request_header& h) const
                     {{{"content_type", std::string_view(h[bhttp::field::content_type])}}})};
         }
     } else if (h.method() != bhttp::verb::get) {
-        return problem{errc::method_not_allowed, "health endpoints answer GET only"};
+        return problem{errc::method_not_allowed, "health and metrics endpoints answer GET only"};
     }
     return std::nullopt;
 }
@@ -168,6 +188,11 @@ void webhook_endpoint::handle(const request& req, std::string_view request_id,
                 return done(
                     json_answer(bhttp::status::service_unavailable, std::move(body), req.base()));
             }
+        case route_kind::metrics: {
+            auto a = json_answer(bhttp::status::ok, metrics_text_(), req.base());
+            a.content_type = "text/plain; version=0.0.4; charset=utf-8";
+            return done(std::move(a));
+        }
         case route_kind::webhook:
             break;
     }
@@ -188,9 +213,11 @@ void webhook_endpoint::handle(const request& req, std::string_view request_id,
         if (auto* p = std::get_if<problem>(&outcome)) {
             return done(error_answer(*p, req.base()));
         }
-        done(json_answer(bhttp::status::ok,
-                         accepted_body(std::get<std::vector<ingested_event>>(outcome)),
-                         req.base()));
+        const auto& events = std::get<std::vector<ingested_event>>(outcome);
+        for (const auto& e : events) {
+            metrics::get().event(e.type, metric_result(e.result));
+        }
+        done(json_answer(bhttp::status::ok, accepted_body(events), req.base()));
     });
 }
 

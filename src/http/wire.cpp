@@ -21,7 +21,9 @@ void serialize_answer(const answer& a, std::string_view request_id, std::string&
     out += ' ';
     const auto reason = boost::beast::http::obsolete_reason(a.status);
     out.append(reason.data(), reason.size());
-    out += "\r\nServer: solarhook\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n";
+    out += "\r\nServer: solarhook\r\nContent-Type: ";
+    out += a.content_type.empty() ? std::string_view("application/json") : a.content_type;
+    out += "\r\nCache-Control: no-store\r\n";
     if (a.retry_after.count() > 0) {
         out += "Retry-After: ";
         append_int(out, a.retry_after.count());

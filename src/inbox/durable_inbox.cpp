@@ -90,6 +90,9 @@ void durable_inbox::measure_disk() {
         const auto bytes = reader_->disk_bytes();
         added_since_measure_ = 0;
         disk_bytes_ = bytes;
+        const auto [rows, qbytes] = reader_->quarantine_totals();
+        quarantine_rows_ = rows;
+        quarantine_bytes_ = qbytes;
     } catch (const std::exception&) {
     }
 }
@@ -232,6 +235,7 @@ void durable_inbox::on_processed(const queued_event& ev, const std::string* erro
                 const auto next = now + opts_.retry.delay(o.attempts, unit);
                 o.kind = outcome::retry;
                 o.next_at = to_unix_ms(next);
+                ++retries_scheduled_;
                 log::warn("event will be retried", {{"id", o.id},
                                                     {"type", ev.event.type_label},
                                                     {"key", ev.key},

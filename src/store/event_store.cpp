@@ -424,15 +424,22 @@ std::size_t event_store::prune_done(millis received_before, int limit) {
     return static_cast<std::size_t>(db_.changes());
 }
 
-std::size_t event_store::bound_quarantine(std::int64_t max_rows, std::int64_t max_bytes) {
+std::pair<std::int64_t, std::int64_t> event_store::quarantine_totals() {
     auto& totals = db_.cached("SELECT rows, bytes FROM quarantine_totals WHERE id = 1");
-    std::int64_t rows = 0;
-    std::int64_t bytes = 0;
+    std::pair<std::int64_t, std::int64_t> out{0, 0};
     if (totals.step()) {
-        rows = totals.int_at(0);
-        bytes = totals.int_at(1);
+        out = {totals.int_at(0), totals.int_at(1)};
     }
     totals.reset();
+    return out;
+}
+
+std::size_t event_store::dedup_live_keys() const {
+    return keys_ ? keys_->stats().live : 0;
+}
+
+std::size_t event_store::bound_quarantine(std::int64_t max_rows, std::int64_t max_bytes) {
+    auto [rows, bytes] = quarantine_totals();
     if (rows <= max_rows && bytes <= max_bytes) {
         return 0;
     }

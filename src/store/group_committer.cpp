@@ -9,8 +9,8 @@
 
 namespace solarhook::store {
 
-group_committer::group_committer(event_store& store, options opts)
-    : store_(store), opts_(opts), writer_([this] { run(); }) {}
+group_committer::group_committer(event_store& store, options opts, commit_observer on_commit)
+    : store_(store), opts_(opts), on_commit_(std::move(on_commit)), writer_([this] { run(); }) {}
 
 bool group_committer::healthy() const noexcept {
     if (!healthy_.load()) {
@@ -90,6 +90,7 @@ store_error as_store_error(const std::exception_ptr& thrown) {
 }  // namespace
 
 void group_committer::run_batch_(std::vector<std::pair<op, done>>& batch) {
+    const auto began = std::chrono::steady_clock::now();
     // Which operations are still in the transaction; one that fails on its own is
     // answered with its error and the rest run again without it.
     std::vector<std::size_t> live(batch.size());
@@ -126,6 +127,9 @@ void group_committer::run_batch_(std::vector<std::pair<op, done>>& batch) {
     } else if (!live.empty()) {
         ++commits_;
         ops_ += live.size();
+        if (on_commit_) {
+            on_commit_(std::chrono::steady_clock::now() - began, live.size());
+        }
     }
     healthy_ = !failure;
     for (std::size_t i = 0; i < batch.size(); ++i) {

@@ -30,22 +30,43 @@ TEST(wire, an_answer_reads_back_as_written) {
     };
     std::vector<row> rows;
     rows.push_back(
-        {answer{bhttp::status::ok, 11, true, R"({"status":"accepted"})", {}, 0s, {}}, "r1"});
-    rows.push_back({answer{bhttp::status::ok, 11, false, R"({"status":"ok"})", {}, 0s, {}}, "r2"});
-    rows.push_back({answer{bhttp::status::ok, 10, true, "{}", {}, 0s, {}}, "r3"});
-    rows.push_back({answer{bhttp::status::ok, 10, false, "", {}, 0s, {}}, "r4"});
+        {answer{bhttp::status::ok, 11, true, R"({"status":"accepted"})", {}, 0s, {}, {}}, "r1"});
     rows.push_back(
-        {answer{
-             bhttp::status::service_unavailable, 11, true, R"({"error":"overloaded"})", {}, 5s, {}},
-         "abc-123"});
+        {answer{bhttp::status::ok, 11, false, R"({"status":"ok"})", {}, 0s, {}, {}}, "r2"});
+    rows.push_back({answer{bhttp::status::ok, 10, true, "{}", {}, 0s, {}, {}}, "r3"});
+    rows.push_back({answer{bhttp::status::ok, 10, false, "", {}, 0s, {}, {}}, "r4"});
+    rows.push_back({answer{bhttp::status::service_unavailable,
+                           11,
+                           true,
+                           R"({"error":"overloaded"})",
+                           {},
+                           5s,
+                           {},
+                           {}},
+                    "abc-123"});
     rows.push_back(
-        {answer{bhttp::status::method_not_allowed, 11, false, "{}", "POST", 0s, {}}, "r6"});
+        {answer{bhttp::status::method_not_allowed, 11, false, "{}", "POST", 0s, {}, {}}, "r6"});
     rows.push_back(
-        {answer{bhttp::status::request_header_fields_too_large, 11, false, "x", {}, 0s, {}}, "r7"});
-    rows.push_back(
-        {answer{
-             bhttp::status::unauthorized, 11, false, "{}", {}, 0s, R"(Bearer realm="solarhook")"},
-         "r8"});
+        {answer{bhttp::status::request_header_fields_too_large, 11, false, "x", {}, 0s, {}, {}},
+         "r7"});
+    rows.push_back({answer{bhttp::status::unauthorized,
+                           11,
+                           false,
+                           "{}",
+                           {},
+                           0s,
+                           R"(Bearer realm="solarhook")",
+                           {}},
+                    "r8"});
+    rows.push_back({answer{bhttp::status::ok,
+                           11,
+                           true,
+                           "# HELP x\n",
+                           {},
+                           0s,
+                           {},
+                           "text/plain; version=0.0.4; charset=utf-8"},
+                    "r9"});
 
     std::string out = "left over from the last answer";
     for (const auto& [a, id] : rows) {
@@ -57,7 +78,8 @@ TEST(wire, an_answer_reads_back_as_written) {
         EXPECT_EQ(res.keep_alive(), a.keep_alive) << out;
         EXPECT_EQ(res.body(), a.body);
         EXPECT_EQ(res[bhttp::field::server], "solarhook");
-        EXPECT_EQ(res[bhttp::field::content_type], "application/json");
+        EXPECT_EQ(res[bhttp::field::content_type],
+                  a.content_type.empty() ? "application/json" : a.content_type);
         EXPECT_EQ(res[bhttp::field::cache_control], "no-store");
         EXPECT_EQ(res[bhttp::field::content_length], std::to_string(a.body.size()));
         EXPECT_EQ(res["X-Request-Id"], id);

@@ -46,11 +46,17 @@ class service {
 
     void start();
     std::uint16_t port() const noexcept { return server_->port(); }
+    // The metrics listener's port (metrics.listen), 0 without one.
+    std::uint16_t metrics_port() const noexcept {
+        return metrics_server_ ? metrics_server_->port() : 0;
+    }
+    // What GET /metrics answers: the registry plus what the components report now.
+    std::string metrics_text();
     const config& cfg() const noexcept { return cfg_; }
     shutdown_report shutdown();
     // Applies `fresh`'s routes and sinks and reloads the TLS certificate (a
-    // SIGHUP). Throws config_error and keeps the old ones if they do not build. Returns the keys that differ and need a
-    // restart to take effect.
+    // SIGHUP). Throws config_error and keeps the old ones if they do not build. Returns the keys
+    // that differ and need a restart to take effect.
     std::vector<std::string> reload(const config& fresh);
     // Reopens the file sinks' files (a SIGHUP, after logrotate).
     void reopen();
@@ -79,7 +85,11 @@ class service {
     std::unique_ptr<ingest_service> ingest_;
     std::unique_ptr<http::webhook_endpoint> endpoint_;
     std::unique_ptr<http::server> server_;
+    std::unique_ptr<config> metrics_cfg_;  // metrics.listen's: the main config on another address
+    std::unique_ptr<http::webhook_endpoint> metrics_endpoint_;
+    std::unique_ptr<http::server> metrics_server_;
     bool stopped_ = false;
+    const clock& clock_;
 };
 
 }  // namespace solarhook::app

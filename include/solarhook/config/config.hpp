@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "solarhook/config/metrics.hpp"
 #include "solarhook/config/routing.hpp"
 #include "solarhook/config/security.hpp"
 
@@ -90,6 +91,7 @@ struct config {
     retention_config retention;
     routing_config routing = default_routing();
     security_config security;
+    metrics_config metrics;
 };
 
 class config_error : public std::runtime_error {

@@ -2,11 +2,11 @@
 // whose forwarding headers are believed, the allowlist, rate limits, the TLS
 // listener and log redaction. Each key is one row of security_keys(), which
 // parses it, prints it (secrets masked, references as written) and documents
-// it: docs/configuration.md's table is security_keys_markdown(), checked by a test.
+// it (src/config/key_table.hpp): docs/configuration.md's table is
+// security_keys_markdown(), checked by a test.
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -40,16 +40,6 @@ struct security_config {
     bool auth_configured() const noexcept { return !tokens.empty() || !whsec_secrets.empty(); }
     bool tls_enabled() const noexcept { return !cert_file.empty(); }
 };
-
-struct security_key {
-    std::string_view key;  // dotted, e.g. "rate_limit.burst"
-    std::string_view meaning;
-    std::function<void(security_config&, const nlohmann::json&, const std::string&)> parse;
-    std::function<nlohmann::json(const security_config&)> print;
-};
-
-// Every security key, in the order the docs list them.
-const std::vector<security_key>& security_keys();
 
 // True when `name` is the first segment of a security key ("auth", "tls", ...).
 bool is_security_section(std::string_view name);

@@ -30,6 +30,7 @@ struct sink_counts {
     std::uint64_t dead = 0;
     std::size_t held = 0;  // jobs in memory
     unsigned in_flight = 0;
+    store::millis oldest_received = 0;  // the oldest event with a job in memory; 0: none
 };
 
 class sink_runner {

@@ -67,6 +67,8 @@ class server {
     // requests that start now (the rate limiter starts afresh).
     void reload_security(const config& fresh);
     std::uint16_t port() const noexcept { return port_; }
+    std::size_t open_connections() const noexcept { return state_->connections.load(); }
+    std::size_t requests_in_flight() const noexcept { return state_->in_flight(); }
 
     void begin_drain();
     // True once no request is in flight; false if the timeout came first.

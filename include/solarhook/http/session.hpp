@@ -27,6 +27,7 @@
 #include "solarhook/http/access_gate.hpp"
 #include "solarhook/http/buffered_parse.hpp"
 #include "solarhook/http/webhook_endpoint.hpp"
+#include "solarhook/metrics/metrics.hpp"
 
 namespace solarhook::http {
 
@@ -47,6 +48,7 @@ struct server_state {
     void request_started();
     void request_finished();
     bool wait_idle(std::chrono::milliseconds timeout);
+    std::size_t in_flight() const noexcept { return in_flight_.load(); }
 
     void add(const std::shared_ptr<session_base>& s);
     void remove(session_base* s);
@@ -137,6 +139,7 @@ class basic_session final : public session_base {
     std::string remote_;
     security::ip_bytes peer_{};
     std::shared_ptr<access_gate> gate_;  // the current request's
+    metrics::route_label route_ = metrics::route_label::other;
     gate_verdict verdict_;
     std::string signed_id_;
     std::string request_id_;

@@ -24,7 +24,7 @@ namespace solarhook::http {
 
 using request = boost::beast::http::request<boost::beast::http::string_body>;
 
-enum class route_kind { webhook, healthz, readyz };
+enum class route_kind { webhook, healthz, readyz, metrics };
 struct route {
     route_kind kind;
     std::optional<std::string> url_type;
@@ -39,6 +39,12 @@ std::string accepted_body(const std::vector<ingested_event>& events);
 class webhook_endpoint {
   public:
     webhook_endpoint(const config& cfg, ingest_service& ingest);
+
+    // Where GET /metrics gets its text; unset (or metrics.enabled false, or a
+    // listener of its own elsewhere): 404.
+    void serve_metrics(std::function<std::string()> text) { metrics_text_ = std::move(text); }
+    // The metrics listener's endpoint: /metrics and the health endpoints only.
+    void metrics_only() { webhooks_ = false; }
 
     std::optional<problem> precheck(const request_header& h) const;
     // `done` runs once, possibly on another thread (the store's writer), possibly
@@ -57,6 +63,8 @@ class webhook_endpoint {
     std::string delivery_id_header_;
     std::chrono::seconds retry_after_;
     ingest_service& ingest_;
+    std::function<std::string()> metrics_text_;
+    bool webhooks_ = true;
 };
 
 }  // namespace solarhook::http

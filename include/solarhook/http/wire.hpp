@@ -16,10 +16,11 @@ struct answer {
     boost::beast::http::status status = boost::beast::http::status::ok;
     unsigned version = 11;  // the request's: 10 or 11
     bool keep_alive = true;
-    std::string body;                     // JSON
+    std::string body;                     // JSON, unless content_type says otherwise
     std::string_view allow;               // sent as Allow when not empty (405)
     std::chrono::seconds retry_after{0};  // sent as Retry-After when > 0 (503, 429)
     std::string_view www_authenticate;    // sent as WWW-Authenticate when not empty (401)
+    std::string_view content_type;        // empty: application/json
 };
 
 // Replaces `out` with the status line, Server, Content-Type, Cache-Control,

@@ -73,6 +73,11 @@ class durable_inbox final : public inbox {
     // The last measured disk use, and whether it (with what came since) is at the limit.
     std::int64_t disk_bytes() const noexcept { return disk_bytes_.load(); }
     bool over_disk_limit() const noexcept;
+    // As of the dispatcher's last round (at most dispatch_poll_ms old).
+    std::int64_t quarantine_rows() const noexcept { return quarantine_rows_.load(); }
+    std::int64_t quarantine_bytes() const noexcept { return quarantine_bytes_.load(); }
+    // Events scheduled for another attempt since start.
+    std::uint64_t retries_scheduled() const noexcept { return retries_scheduled_.load(); }
     // Measures the disk use now (the dispatcher does it every round).
     void measure_disk();
     // Refused bodies not quarantined (too many at once, or the store full).
@@ -139,6 +144,9 @@ class durable_inbox final : public inbox {
     static constexpr std::int64_t k_wal_truncate_above = 16 << 20;
     std::atomic<std::int64_t> quarantine_in_flight_{0};
     std::atomic<std::uint64_t> quarantine_skipped_{0};
+    std::atomic<std::int64_t> quarantine_rows_{0};
+    std::atomic<std::int64_t> quarantine_bytes_{0};
+    std::atomic<std::uint64_t> retries_scheduled_{0};
     std::mutex maintenance_mutex_;                   // one maintain() at a time
     std::uint64_t quarantine_skipped_reported_ = 0;  // under maintenance_mutex_
     std::atomic<std::int64_t> disk_bytes_{0};

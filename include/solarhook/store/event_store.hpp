@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "solarhook/dedup/memory_dedup_store.hpp"
@@ -175,6 +176,10 @@ class event_store {
     // What the database takes on disk (its file and its WAL), its free pages, and
     // giving up to `pages` of them back to the file system (auto_vacuum=INCREMENTAL).
     std::int64_t disk_bytes();
+    // Quarantined rows and their payload bytes (kept by triggers: O(1)).
+    std::pair<std::int64_t, std::int64_t> quarantine_totals();
+    // Live keys in the writer's index; thread-safe.
+    std::size_t dedup_live_keys() const;
     std::int64_t wal_bytes();
     std::int64_t free_pages();
     void release_free_pages(int pages);
