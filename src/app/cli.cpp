@@ -12,6 +12,7 @@
 
 #include "solarhook/app/events_cli.hpp"
 #include "solarhook/app/fd_limits.hpp"
+#include "solarhook/app/notify.hpp"
 #include "solarhook/app/service.hpp"
 #include "solarhook/app/sinks_cli.hpp"
 #include "solarhook/http/tls_context.hpp"
@@ -115,6 +116,7 @@ int serve(config cfg, const std::function<config()>& reread) {
             if (ec) {
                 return;
             }
+            notify::reloading();
             try {
                 const auto restart = svc.reload(reread());
                 svc.reopen();
@@ -127,6 +129,7 @@ int serve(config cfg, const std::function<config()>& reread) {
                 log::error("config reload refused; the running config stays",
                            {{"error", e.what()}});
             }
+            notify::ready();
             wait_hup();
         });
     };
@@ -169,8 +172,13 @@ int serve(config cfg, const std::function<config()>& reread) {
             "auth.tokens and put ?token=... on the hookUrl (docs/security.md)");
     }
     log::get().flush();  // whoever waits for "listening" should not wait for the flusher
+    notify::ready();
+    if (const auto every = notify::watchdog_interval()) {
+        svc.heartbeat(*every, notify::watchdog);
+    }
     signals_ctx.run();
 
+    notify::stopping();
     log::info("shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
     const auto r = svc.shutdown();
     const auto left = r.events.left_queued + r.events.in_progress;

@@ -40,6 +40,7 @@ server::server(const config& cfg, webhook_endpoint& endpoint)
       ioc_(static_cast<int>(cfg.io_threads)),
       acceptor_(net::make_strand(ioc_)),
       accept_retry_(acceptor_.get_executor()),
+      heartbeat_(ioc_),
       state_(std::make_shared<server_state>(cfg, endpoint)) {}
 
 server::~server() {
@@ -164,6 +165,17 @@ void server::reload_tls() {
     auto fresh = make_server_tls_context(cfg_.security.cert_file, cfg_.security.key_file);
     std::lock_guard lock(tls_mutex_);
     tls_ = std::move(fresh);
+}
+
+void server::heartbeat(std::chrono::microseconds every, std::function<void()> beat) {
+    beat();
+    heartbeat_.expires_after(every);
+    heartbeat_.async_wait(
+        [this, every, beat = std::move(beat)](boost::beast::error_code ec) mutable {
+            if (!ec) {
+                heartbeat(every, std::move(beat));
+            }
+        });
 }
 
 void server::begin_drain() {

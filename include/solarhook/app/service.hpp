@@ -50,6 +50,10 @@ class service {
     std::uint16_t metrics_port() const noexcept {
         return metrics_server_ ? metrics_server_->port() : 0;
     }
+    // Runs `beat` every `every` from the listener's io loop (the systemd watchdog).
+    void heartbeat(std::chrono::microseconds every, std::function<void()> beat) {
+        server_->heartbeat(every, std::move(beat));
+    }
     // What GET /metrics answers: the registry plus what the components report now.
     std::string metrics_text();
     const config& cfg() const noexcept { return cfg_; }

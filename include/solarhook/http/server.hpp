@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -70,6 +71,10 @@ class server {
     std::size_t open_connections() const noexcept { return state_->connections.load(); }
     std::size_t requests_in_flight() const noexcept { return state_->in_flight(); }
 
+    // Runs `beat` every `every` on the io threads, for as long as they run: a ping
+    // that proves the event loop turns (the systemd watchdog).
+    void heartbeat(std::chrono::microseconds every, std::function<void()> beat);
+
     void begin_drain();
     // True once no request is in flight; false if the timeout came first.
     bool wait_idle(std::chrono::milliseconds timeout);
@@ -87,6 +92,7 @@ class server {
     boost::asio::io_context ioc_;
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::steady_timer accept_retry_;
+    boost::asio::steady_timer heartbeat_;
     std::shared_ptr<server_state> state_;
     std::mutex tls_mutex_;
     std::shared_ptr<boost::asio::ssl::context> tls_;  // null: plain HTTP
