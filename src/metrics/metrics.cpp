@@ -19,7 +19,8 @@ using prometheus::MetricType;
 constexpr std::array<std::string_view, k_route_labels> k_route_names{"webhook", "healthz", "readyz",
                                                                      "metrics", "other"};
 constexpr std::array<std::string_view, 3> k_result_names{"accepted", "duplicate", "unclassified"};
-constexpr std::size_t k_types = static_cast<std::size_t>(event_type::unclassified) + 1;
+// registry::events_ has room for 8 types of 3 results.
+static_assert(static_cast<std::size_t>(event_type::unclassified) < 8);
 
 std::size_t status_index(unsigned status) noexcept {
     const auto it = std::find(k_statuses.begin(), k_statuses.end() - 1, status);
