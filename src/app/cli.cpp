@@ -13,6 +13,7 @@
 #include "solarhook/app/events_cli.hpp"
 #include "solarhook/app/fd_limits.hpp"
 #include "solarhook/app/notify.hpp"
+#include "solarhook/app/remote_cli.hpp"
 #include "solarhook/app/service.hpp"
 #include "solarhook/app/sinks_cli.hpp"
 #include "solarhook/http/tls_context.hpp"
@@ -31,6 +32,8 @@ constexpr const char* k_usage = R"(usage:
   solarhook check-config FILE
   solarhook events list|show|replay|stats ...   (see: solarhook events --help)
   solarhook sinks test NAME --sample TYPE [--send] [--config FILE]
+  solarhook send-test TYPE|all --url URL [--generation 1|2] [--repeat N] [--token T]
+  solarhook provider subscribe|unsubscribe --url HOOK_URL --api-base URL [--types all|t1,t2]
   solarhook --version
 )";
 
@@ -268,6 +271,14 @@ int run_cli(int argc, char** argv) {
             }
             std::cout << "config OK: " << args[1] << "\n" << to_json(cfg).dump(2) << "\n";
             return 0;
+        }
+        if (args[0] == "send-test") {
+            return run_send_test(std::vector<std::string>(args.begin() + 1, args.end()), std::cout,
+                                 std::cerr);
+        }
+        if (args[0] == "provider") {
+            return run_provider_cli(std::vector<std::string>(args.begin() + 1, args.end()),
+                                    std::cout, std::cerr);
         }
         if (args[0] == "sinks") {
             return run_sinks_cli(std::vector<std::string>(args.begin() + 1, args.end()), std::cout,

@@ -9,12 +9,18 @@ line in --log and answers by path. Prints its port on the first line of stdout.
   /slow/<ms>                 waits <ms>, then 200
   /redirect                  302 to /ok
   /close                     200 with Connection: close
+  /provider/apidata.php      a fake of the provider's subscription API (api_key
+                             "test-api-key"; action subscribe_customer or
+                             unsubscribe_customer), answering as its docs say
 """
 import argparse, json, ssl, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 counts = {}
 lock = threading.Lock()
+subscriptions = set()  # (hookUrl, type_request) of the fake provider
+provider_types = {"customer_created", "customer_status_change", "project_email_sent",
+                  "project_sms_sent", "published_proposal_link", "recent_draft_project"}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -44,6 +50,8 @@ class Handler(BaseHTTPRequestHandler):
                                     "client_port": self.client_address[1],
                                     "headers": dict(self.headers), "body": body}) + "\n")
         parts = self.path.split("?")[0].strip("/").split("/")
+        if parts[0] == "provider":
+            return self.provider(body)
         if parts[0] == "status":
             return self.answer(int(parts[1]), b'{"error":"scripted"}')
         if parts[0] == "flaky":
@@ -61,6 +69,35 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return self.answer(200, b"{}", [("Connection", "close")])
         return self.answer(200)
+
+    def provider(self, body):
+        from urllib.parse import parse_qs, urlparse
+        q = parse_qs(urlparse(self.path).query)
+        def say(code, ok, message):
+            return self.answer(code, json.dumps({"success": ok, "message": message}).encode())
+        if q.get("api_key", [""])[0] != "test-api-key":
+            return say(401, False, "Invalid API key")
+        try:
+            req = json.loads(body)
+        except ValueError:
+            return say(400, False, "Invalid JSON")
+        hook = req.get("hookUrl", "")
+        action = q.get("action", [""])[0]
+        with lock:
+            if action == "subscribe_customer":
+                if not hook.startswith("https://"):
+                    return say(400, False, "hookUrl must be a public HTTPS URL")
+                if req.get("type_request") not in provider_types:
+                    return say(400, False, "Invalid type_request")
+                subscriptions.add((hook, req["type_request"]))
+                return say(200, True, "Webhook subscribed successfully")
+            if action == "unsubscribe_customer":
+                gone = {s for s in subscriptions if s[0] == hook}
+                if not gone:
+                    return say(400, False, "No matching webhook found for this user")
+                subscriptions.difference_update(gone)
+                return say(200, True, "Webhook unsubscribed successfully")
+        return say(400, False, "Unknown action")
 
     do_POST = do_PUT = do_PATCH = handle_any
 
