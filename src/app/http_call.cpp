@@ -2,15 +2,13 @@
 
 #include <fmt/format.h>
 #include <openssl/ssl.h>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
-#include <exception>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "solarhook/sinks/http_sink.hpp"
@@ -19,19 +17,52 @@ namespace solarhook::app {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
-using net::use_awaitable;
 
 namespace {
 
+// One exchange as do_x/on_x steps on an io_context the caller runs; the first
+// error ends it. Callbacks, not coroutines: clang 14 (the fuzz build) cannot
+// compile Asio's coroutines with sanitizer coverage.
 template <class Stream>
-net::awaitable<http_result> exchange(Stream& stream, bhttp::request<bhttp::string_body>& req) {
-    co_await bhttp::async_write(stream, req, use_awaitable);
-    beast::flat_buffer buffer;
-    bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(1 << 20);
-    co_await bhttp::async_read(stream, buffer, parser, use_awaitable);
-    co_return http_result{static_cast<int>(parser.get().result_int()), parser.get().body()};
-}
+class exchange : public std::enable_shared_from_this<exchange<Stream>> {
+  public:
+    exchange(Stream& stream, bhttp::request<bhttp::string_body>& req,
+             std::optional<http_result>& result, beast::error_code& ec)
+        : stream_(stream), req_(req), result_(result), ec_(ec) {
+        parser_.body_limit(1 << 20);
+    }
+    void run() {
+        bhttp::async_write(stream_, req_,
+                           [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                               self->on_write(ec);
+                           });
+    }
+
+  private:
+    void on_write(beast::error_code ec) {
+        if (ec) {
+            ec_ = ec;
+            return;
+        }
+        bhttp::async_read(stream_, buffer_, parser_,
+                          [self = this->shared_from_this()](beast::error_code rec, std::size_t) {
+                              self->on_read(rec);
+                          });
+    }
+    void on_read(beast::error_code ec) {
+        if (ec) {
+            ec_ = ec;
+            return;
+        }
+        result_ = http_result{static_cast<int>(parser_.get().result_int()), parser_.get().body()};
+    }
+    Stream& stream_;
+    bhttp::request<bhttp::string_body>& req_;
+    std::optional<http_result>& result_;
+    beast::error_code& ec_;
+    beast::flat_buffer buffer_;
+    bhttp::response_parser<bhttp::string_body> parser_;
+};
 
 }  // namespace
 
@@ -55,45 +86,54 @@ http_result http_post(const std::string& url, const std::string& body,
     req.prepare_payload();
 
     net::io_context ioc;
-    net::ssl::context tls(net::ssl::context::tls_client);
+    beast::error_code ec;
+    const auto endpoints = net::ip::tcp::resolver(ioc).resolve(u.host, u.port, ec);
+    if (ec) {
+        throw std::runtime_error(
+            fmt::format("{}: cannot resolve {}: {}", url, u.host, ec.message()));
+    }
     std::optional<http_result> result;
-    std::exception_ptr failure;
-    net::co_spawn(
-        ioc,
-        [&]() -> net::awaitable<void> {
-            net::ip::tcp::resolver resolver(ioc);
-            const auto endpoints = co_await resolver.async_resolve(u.host, u.port, use_awaitable);
-            beast::tcp_stream tcp(ioc);
-            tcp.expires_after(timeout);
-            co_await tcp.async_connect(endpoints, use_awaitable);
-            if (!u.tls) {
-                result = co_await exchange(tcp, req);
-                co_return;
-            }
-            tls.set_verify_mode(net::ssl::verify_peer);
-            if (ca_file.empty()) {
-                tls.set_default_verify_paths();
-            } else {
-                tls.load_verify_file(ca_file);
-            }
-            beast::ssl_stream<beast::tcp_stream> stream(std::move(tcp), tls);
-            SSL_set_tlsext_host_name(stream.native_handle(), u.host.c_str());
-            stream.set_verify_callback(net::ssl::host_name_verification(u.host));
-            co_await stream.async_handshake(net::ssl::stream_base::client, use_awaitable);
-            result = co_await exchange(stream, req);
-        },
-        [&](std::exception_ptr e) { failure = e; });
-    ioc.run();
-    if (failure) {
-        try {
-            std::rethrow_exception(failure);
-        } catch (const boost::system::system_error& e) {
-            throw std::runtime_error(
-                fmt::format("{}: {}", url,
-                            e.code() == beast::error::timeout
-                                ? fmt::format("no answer within {} ms", timeout.count())
-                                : e.code().message()));
+    net::ssl::context tls(net::ssl::context::tls_client);
+    beast::tcp_stream tcp(ioc);
+    std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+    tcp.expires_after(timeout);  // one deadline for the whole exchange
+    tcp.async_connect(endpoints, [&](beast::error_code cec, const net::ip::tcp::endpoint&) {
+        if (cec) {
+            ec = cec;
+            return;
         }
+        if (!u.tls) {
+            std::make_shared<exchange<beast::tcp_stream>>(tcp, req, result, ec)->run();
+            return;
+        }
+        tls.set_verify_mode(net::ssl::verify_peer);
+        if (ca_file.empty()) {
+            tls.set_default_verify_paths();
+        } else {
+            tls.load_verify_file(ca_file, ec);
+            if (ec) {
+                return;
+            }
+        }
+        secure.emplace(std::move(tcp), tls);
+        SSL_set_tlsext_host_name(secure->native_handle(), u.host.c_str());
+        secure->set_verify_callback(net::ssl::host_name_verification(u.host));
+        secure->async_handshake(net::ssl::stream_base::client, [&](beast::error_code hec) {
+            if (hec) {
+                ec = hec;
+                return;
+            }
+            std::make_shared<exchange<beast::ssl_stream<beast::tcp_stream>>>(*secure, req, result,
+                                                                             ec)
+                ->run();
+        });
+    });
+    ioc.run();
+    if (ec) {
+        throw std::runtime_error(fmt::format(
+            "{}: {}", url,
+            ec == beast::error::timeout ? fmt::format("no answer within {} ms", timeout.count())
+                                        : ec.message()));
     }
     if (!result) {
         throw std::runtime_error(fmt::format("{}: no answer", url));

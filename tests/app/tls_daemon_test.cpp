@@ -92,6 +92,19 @@ TEST_F(tls_daemon, https_with_a_trusted_certificate_accepts_events) {
     EXPECT_NE(plain.code, 0);
 }
 
+TEST_F(tls_daemon, send_test_speaks_https_and_verifies_the_certificate) {
+    const auto url = "https://localhost:" + port + "/webhooks/solarproof";
+    auto r = test::run_to_end({k_bin, "send-test", "customer_created", "--url", url, "--generation",
+                               "1", "--ca-file", dir.file("ca.pem")});
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("200 customer_created accepted"), std::string::npos) << r.out;
+    // Against the system's CAs the throwaway certificate is refused.
+    r = test::run_to_end(
+        {k_bin, "send-test", "customer_created", "--url", url, "--generation", "1"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.out.find("certificate verify failed"), std::string::npos) << r.out;
+}
+
 TEST_F(tls_daemon, tls_1_1_is_refused_and_1_2_and_1_3_are_spoken) {
     // SECLEVEL=0 lets this client offer TLS 1.1: any refusal is the server's.
     const auto old = s_client({"-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"});
