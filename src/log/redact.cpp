@@ -1,7 +1,5 @@
 #include "solarhook/log/redact.hpp"
 
-#include "solarhook/log/structured.hpp"
-
 namespace solarhook::log {
 
 redactor::redactor(std::vector<std::string> patterns) {
@@ -45,9 +43,54 @@ void redactor::apply(nlohmann::json& j) const {
     }
 }
 
+namespace {
+
+// The index just past the JSON string starting at `i` (a quote), escapes included.
+std::size_t string_end(std::string_view t, std::size_t i) noexcept {
+    for (++i; i < t.size(); ++i) {
+        if (t[i] == '\\') {
+            ++i;
+        } else if (t[i] == '"') {
+            return i + 1;
+        }
+    }
+    return t.size();
+}
+
+// The index just past the JSON value starting at `i` (nested values included).
+std::size_t value_end(std::string_view t, std::size_t i) noexcept {
+    int depth = 0;
+    while (i < t.size()) {
+        const char c = t[i];
+        if (c == '"') {
+            i = string_end(t, i);
+            if (depth == 0) {
+                return i;
+            }
+            continue;
+        }
+        if (c == '{' || c == '[') {
+            ++depth;
+        } else if (c == '}' || c == ']') {
+            if (depth == 0) {
+                return i;  // the enclosing container's end: a scalar ended before it
+            }
+            if (--depth == 0) {
+                return i + 1;
+            }
+        } else if (c == ',' && depth == 0) {
+            return i;
+        }
+        ++i;
+    }
+    return i;
+}
+
+}  // namespace
+
 std::optional<std::string> redactor::apply_text(std::string_view json_text) const {
     // A member name appears in the text as "name: look for the quote-led name
-    // (or prefix) before paying for a parse.
+    // (or prefix) before doing any work.
     const auto named = [&](const std::string& n) {
         for (auto pos = json_text.find(n); pos != std::string_view::npos;
              pos = json_text.find(n, pos + 1)) {
@@ -67,12 +110,49 @@ std::optional<std::string> redactor::apply_text(std::string_view json_text) cons
     if (!any) {
         return std::nullopt;
     }
-    auto j = nlohmann::json::parse(json_text, nullptr, false);
-    if (j.is_discarded()) {
-        return std::string("\"***\"");  // cannot tell what it holds: show nothing
+    // One pass over the text, no parse: a string right after '{' or ',' inside an
+    // object is a member name; the value after a redacted name's ':' is replaced.
+    // Parsing and printing the line again cost more than the rest of an event.
+    std::string out;
+    out.reserve(json_text.size());
+    std::string containers;  // '{' or '[' per open level
+    bool expect_name = false;
+    std::size_t i = 0;
+    const auto t = json_text;
+    while (i < t.size()) {
+        const char c = t[i];
+        if (c == '"') {
+            const auto end = string_end(t, i);
+            const auto text = t.substr(i, end - i);
+            out.append(text);
+            i = end;
+            if (!expect_name || containers.empty() || containers.back() != '{') {
+                continue;
+            }
+            expect_name = false;
+            while (i < t.size() &&
+                   (t[i] == ' ' || t[i] == ':' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')) {
+                out += t[i++];
+            }
+            const auto name = text.size() >= 2 ? text.substr(1, text.size() - 2) : text;
+            if (matches(name)) {
+                out += "\"***\"";
+                i = value_end(t, i);
+            }
+            continue;
+        }
+        if (c == '{' || c == '[') {
+            containers += c;
+            expect_name = c == '{';
+        } else if ((c == '}' || c == ']') && !containers.empty()) {
+            containers.pop_back();
+        } else if (c == ',') {
+            expect_name = !containers.empty() && containers.back() == '{';
+        }
+        out += c;
+        ++i;
     }
-    apply(j);
-    return safe_dump(j);
+    return out;
 }
 
 }  // namespace solarhook::log

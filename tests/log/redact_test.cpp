@@ -32,7 +32,16 @@ TEST(redact, text_without_a_named_field_is_left_alone_without_a_parse) {
               json::parse(R"({"customer_id":1,"note":"customer_email"})"));
     EXPECT_EQ(json::parse(*r.apply_text(R"({"customer_email":"a@b.c","customer_id":1})")),
               json::parse(R"({"customer_email":"***","customer_id":1})"));
-    EXPECT_EQ(r.apply_text(R"({"customer_email": not json)"), "\"***\"");
+    // Malformed text still loses the named value and keeps its shape around it.
+    EXPECT_EQ(*r.apply_text(R"({"customer_email": not json)"), R"({"customer_email": "***")");
+    // Nested, in arrays, with escapes and braces inside strings, at any depth.
+    const std::string tricky =
+        R"({"a":"x\"y{","list":[{"customer_email":{"deep":[1,"}"]},"b":2},3],)"
+        R"("customer_email":"q\"uote","z":[]})";
+    EXPECT_EQ(
+        *r.apply_text(tricky),
+        R"({"a":"x\"y{","list":[{"customer_email":"***","b":2},3],"customer_email":"***","z":[]})");
+    EXPECT_EQ(json::parse(*r.apply_text(tricky))["list"][0]["b"], 2);
 }
 
 TEST(redact, every_kind_of_log_field_obeys_it) {
