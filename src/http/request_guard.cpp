@@ -7,21 +7,13 @@
 #include <cctype>
 #include <string>
 
+#include "solarhook/core/text.hpp"
+
 namespace solarhook::http {
 namespace beast = boost::beast;
 using beast::http::field;
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
 
 // The last comma-separated coding across every Transfer-Encoding field.
 std::string_view last_coding(const request_header& h) {
@@ -35,14 +27,14 @@ std::string_view last_coding(const request_header& h) {
             if (comma == std::string_view::npos) {
                 comma = v.size();
             }
-            if (auto c = trim(v.substr(pos, comma - pos)); !c.empty()) {
+            if (auto c = trim_ows(v.substr(pos, comma - pos)); !c.empty()) {
                 last = c;
             }
             pos = comma + 1;
         }
     }
     // Parameters (";q=...") are not part of the coding name.
-    return trim(last.substr(0, last.find(';')));
+    return trim_ows(last.substr(0, last.find(';')));
 }
 
 problem framing(std::string message) {
@@ -80,7 +72,7 @@ std::optional<problem> check_framing(const request_header& h) {
 
 bool is_json_media_type(std::string_view content_type) noexcept {
     // Compared in place: a lower-cased copy was an allocation on every request.
-    const auto type = trim(content_type.substr(0, content_type.find(';')));
+    const auto type = trim_ows(content_type.substr(0, content_type.find(';')));
     if (boost::beast::iequals(type, "application/json")) {
         return true;
     }

@@ -4,18 +4,10 @@
 
 #include <vector>
 
+#include "solarhook/core/text.hpp"
+
 namespace solarhook::security {
 namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
 
 // Calls f(element) for each comma-separated element of each value, left to right.
 template <class F>
@@ -27,7 +19,7 @@ void for_each_element(std::span<const std::string_view> values, F&& f) {
             if (comma == std::string_view::npos) {
                 comma = v.size();
             }
-            f(trim(v.substr(pos, comma - pos)));
+            f(trim_ows(v.substr(pos, comma - pos)));
             pos = comma + 1;
         }
     }
@@ -41,7 +33,7 @@ std::string_view forwarded_for(std::string_view element) {
         if (semi == std::string_view::npos) {
             semi = element.size();
         }
-        const auto pair = trim(element.substr(pos, semi - pos));
+        const auto pair = trim_ows(element.substr(pos, semi - pos));
         if (pair.size() > 4 && boost::beast::iequals(pair.substr(0, 4), "for=")) {
             return pair.substr(4);
         }
@@ -53,7 +45,7 @@ std::string_view forwarded_for(std::string_view element) {
 }  // namespace
 
 std::optional<ip_bytes> parse_forwarded_node(std::string_view node) noexcept {
-    node = trim(node);
+    node = trim_ows(node);
     if (node.size() >= 2 && node.front() == '"' && node.back() == '"') {
         node = node.substr(1, node.size() - 2);
     }

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/child_process.hpp"
+#include "support/daemon_log.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_service.hpp"
@@ -21,22 +22,8 @@ namespace solarhook {
 namespace {
 
 using json = nlohmann::json;
+using test::wait_for_msg;
 const std::string k_bin = SOLARHOOK_BINARY;
-
-// Reads log lines until `msg` appears; returns that record (or null json).
-json wait_for_msg(test::child_process& p, const std::string& msg,
-                  std::vector<json>* seen = nullptr) {
-    while (auto line = p.read_line()) {
-        auto j = json::parse(*line, nullptr, false);
-        if (seen) {
-            seen->push_back(j);
-        }
-        if (j.is_object() && j["msg"] == msg) {
-            return j;
-        }
-    }
-    return nullptr;
-}
 
 TEST(daemon, version_and_usage) {
     auto v = test::run_to_end({k_bin, "--version"});

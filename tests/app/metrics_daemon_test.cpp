@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "support/child_process.hpp"
+#include "support/daemon_log.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
@@ -27,13 +28,9 @@ struct metrics_daemon {
         std::ofstream(dir.file("c.json")) << c.dump();
         proc = std::make_unique<test::child_process>(
             std::vector<std::string>{k_bin, "serve", "--config", dir.file("c.json")});
-        while (auto line = proc->read_line()) {
-            const auto j = json::parse(*line, nullptr, false);
-            if (j.is_object() && j["msg"] == "listening") {
-                port = j["port"].get<std::uint16_t>();
-                metrics_port = j.value("metrics_port", std::uint16_t{0});
-                break;
-            }
+        if (const auto j = test::wait_for_msg(*proc, "listening"); j.is_object()) {
+            port = j["port"].get<std::uint16_t>();
+            metrics_port = j.value("metrics_port", std::uint16_t{0});
         }
     }
     ~metrics_daemon() {

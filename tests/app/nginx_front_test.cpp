@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "support/child_process.hpp"
+#include "support/daemon_log.hpp"
 #include "support/http_recorder.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
@@ -55,14 +56,7 @@ TEST(nginx_front, the_documented_config_passes_samples_and_the_client_and_stops_
         {"trusted_proxies",
          {"127.0.0.2/32"}}}.dump();
     test::child_process daemon({k_bin, "serve", "--config", dir.file("c.json")});
-    int daemon_port = 0;
-    while (auto line = daemon.read_line()) {
-        const auto j = json::parse(*line, nullptr, false);
-        if (j.is_object() && j["msg"] == "listening") {
-            daemon_port = j["port"].get<int>();
-            break;
-        }
-    }
+    const int daemon_port = test::listening_port(daemon);
     ASSERT_NE(daemon_port, 0) << daemon.all_stderr();
 
     auto site = read_file(std::string(SOLARHOOK_SOURCE_DIR) + "/packaging/nginx-solarhook.conf");

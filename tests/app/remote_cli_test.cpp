@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "support/child_process.hpp"
+#include "support/daemon_log.hpp"
 #include "support/http_recorder.hpp"
 #include "support/temp_dir.hpp"
 
@@ -25,13 +26,7 @@ struct served {
                                       "127.0.0.1:0", "--data-dir", dir.file("data")};
         args.insert(args.end(), extra.begin(), extra.end());
         proc = std::make_unique<test::child_process>(args);
-        while (auto line = proc->read_line()) {
-            const auto j = json::parse(*line, nullptr, false);
-            if (j.is_object() && j["msg"] == "listening") {
-                port = j["port"].get<int>();
-                break;
-            }
-        }
+        port = test::listening_port(*proc);
     }
     ~served() {
         proc->signal(SIGTERM);
@@ -81,14 +76,7 @@ TEST(remote_cli, send_test_fails_when_the_daemon_refuses_and_passes_with_the_tok
         {"store", {{"data_dir", dir.file("data")}}},
         {"auth", {{"tokens", {token}}}}}.dump();
     test::child_process p({k_bin, "serve", "--config", dir.file("c.json")});
-    int port = 0;
-    while (auto line = p.read_line()) {
-        const auto j = json::parse(*line, nullptr, false);
-        if (j.is_object() && j["msg"] == "listening") {
-            port = j["port"].get<int>();
-            break;
-        }
-    }
+    const int port = test::listening_port(p);
     ASSERT_NE(port, 0);
     const auto url = "http://127.0.0.1:" + std::to_string(port) + "/webhooks/solarproof";
     auto r = test::run_to_end(

@@ -13,6 +13,7 @@
 
 #include "solarhook/store/event_store.hpp"
 #include "support/child_process.hpp"
+#include "support/daemon_log.hpp"
 #include "support/http_client.hpp"
 #include "support/http_recorder.hpp"
 #include "support/temp_dir.hpp"
@@ -22,17 +23,8 @@ namespace solarhook {
 namespace {
 
 using json = nlohmann::json;
+using test::wait_for_msg;
 const std::string k_bin = SOLARHOOK_BINARY;
-
-json wait_for_msg(test::child_process& p, const std::string& msg) {
-    while (auto line = p.read_line()) {
-        auto j = json::parse(*line, nullptr, false);
-        if (j.is_object() && j["msg"] == msg) {
-            return j;
-        }
-    }
-    return nullptr;
-}
 
 std::vector<json> lines_of(const std::string& path) {
     std::ifstream in(path);

@@ -13,6 +13,7 @@
 
 #include "solarhook/security/signature.hpp"
 #include "support/child_process.hpp"
+#include "support/daemon_log.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 #include "support/wait.hpp"
@@ -43,15 +44,12 @@ struct daemon {
         std::ofstream(dir.file("c.json")) << c.dump();
         proc = std::make_unique<test::child_process>(
             std::vector<std::string>{k_bin, "serve", "--config", dir.file("c.json")});
-        while (auto line = proc->read_line()) {
-            lines.push_back(*line);
-            auto j = json::parse(*line, nullptr, false);
-            if (j.is_object() && j["msg"] == "listening") {
-                port = j["port"].get<std::uint16_t>();
-                banner = j;
-                break;
-            }
+        std::vector<json> seen;
+        banner = test::wait_for_msg(*proc, "listening", &seen);
+        for (const auto& j : seen) {
+            lines.push_back(j.dump());
         }
+        port = banner.is_object() ? banner["port"].get<std::uint16_t>() : 0;
     }
     ~daemon() {
         if (proc) {

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "support/child_process.hpp"
+#include "support/daemon_log.hpp"
 #include "support/temp_dir.hpp"
 
 namespace solarhook {
@@ -91,15 +92,7 @@ TEST(systemd, without_a_notify_socket_nothing_changes) {
     test::temp_dir dir;
     test::child_process p({"/usr/bin/env", "-u", "NOTIFY_SOCKET", k_bin, "serve", "--listen",
                            "127.0.0.1:0", "--data-dir", dir.file("data")});
-    bool listening = false;
-    while (auto line = p.read_line()) {
-        const auto j = json::parse(*line, nullptr, false);
-        if (j.is_object() && j["msg"] == "listening") {
-            listening = true;
-            break;
-        }
-    }
-    EXPECT_TRUE(listening) << p.all_stderr();
+    EXPECT_NE(test::listening_port(p), 0) << p.all_stderr();
     p.signal(SIGTERM);
     EXPECT_EQ(p.wait(), 0);
 }

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "support/child_process.hpp"
+#include "support/daemon_log.hpp"
 #include "support/http_client.hpp"
 #include "support/http_recorder.hpp"
 #include "support/temp_dir.hpp"
@@ -19,17 +20,8 @@ namespace solarhook {
 namespace {
 
 using json = nlohmann::json;
+using test::wait_for_msg;
 const std::string k_bin = SOLARHOOK_BINARY;
-
-json wait_for_msg(test::child_process& p, const std::string& msg) {
-    while (auto line = p.read_line()) {
-        auto j = json::parse(*line, nullptr, false);
-        if (j.is_object() && j["msg"] == msg) {
-            return j;
-        }
-    }
-    return nullptr;
-}
 
 struct tls_daemon : ::testing::Test {
     void SetUp() override {
