@@ -7,9 +7,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/readable_pipe.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/writable_pipe.hpp>
-#include <boost/asio/write.hpp>
-#include <csignal>
 
 // Boost 1.81's Process v2 names boost::optional and boost's type traits but gets
 // them only through Boost.Filesystem's headers; with std::filesystem
@@ -19,13 +16,9 @@
 #include <boost/type_traits.hpp>
 
 #include <boost/process/v2/environment.hpp>
-#include <boost/process/v2/posix/vfork_launcher.hpp>
 #include <boost/process/v2/process.hpp>
-#include <boost/process/v2/stdio.hpp>
 
-// Header-only Process v2 in Boost 1.81 declares process_environment::on_setup but
-// leaves its (non-inline) definition to src.hpp: this file, its only user, takes it.
-#include <boost/process/v2/impl/environment.ipp>
+#include "solarhook/sinks/spawn.hpp"
 
 extern char** environ;
 
@@ -40,16 +33,14 @@ using boost::system::error_code;
 // its handlers has run.
 struct run : std::enable_shared_from_this<run> {
     run(asio::io_context& io, std::function<void(deliver::attempt_result)> d)
-        : in(io), out(io), err(io), term(io), kill(io), grace(io), done(std::move(d)) {}
+        : out(io), err(io), term(io), kill(io), grace(io), done(std::move(d)) {}
 
-    asio::writable_pipe in;
     asio::readable_pipe out;
     asio::readable_pipe err;
     std::optional<bp::process> child;
     asio::steady_timer term;
     asio::steady_timer kill;
     asio::steady_timer grace;
-    std::string payload;
     std::string stdout_text;
     std::string stderr_text;
     std::array<char, 4096> out_buf{};
@@ -154,18 +145,15 @@ std::string text_of(const nlohmann::json& j, const char* key) {
 }  // namespace
 
 exec_sink::exec_sink(const route::compiled_sink& sink, asio::io_context& io)
-    : sink_(sink), io_(io) {
-    // A child that exits without reading its stdin must not take the daemon with it.
-    std::signal(SIGPIPE, SIG_IGN);
-}
+    : sink_(sink), io_(io) {}
 
 void exec_sink::start(const nlohmann::json& normalized,
                       std::function<void(deliver::attempt_result)> done) {
     auto r = std::make_shared<run>(io_, std::move(done));
     r->timeout = sink_.config.timeout;
     r->permanent = sink_.config.permanent_exit_codes;
-    r->payload = normalized.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    r->payload += '\n';
+    auto payload = normalized.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    payload += '\n';
     std::vector<std::string> argv;
     for (const auto& t : sink_.command) {
         argv.push_back(t.render(normalized));
@@ -181,12 +169,15 @@ void exec_sink::start(const nlohmann::json& normalized,
         const auto env = environment_with({{"SOLARHOOK_TYPE", text_of(normalized, "type")},
                                            {"SOLARHOOK_KEY", text_of(normalized, "key")},
                                            {"SOLARHOOK_EVENT_ID", text_of(normalized, "id")}});
-        // vfork: fork() would copy the daemon's page tables for a child that execs at
-        // once (the figures are in docs/performance.md).
-        bp::posix::vfork_launcher launch;
-        r->child.emplace(launch(io_, exe, std::vector<std::string>(argv.begin() + 1, argv.end()),
-                                bp::process_stdio{r->in, r->out, r->err},
-                                bp::process_environment(env)));
+        argv[0] = exe.string();
+        error_code ec;
+        const auto child = spawn_child(argv[0], argv, env, payload, ec);
+        if (ec) {
+            throw std::runtime_error(fmt::format("{}: {}", argv[0], ec.message()));
+        }
+        r->out.assign(child.pipes.stdout_read);
+        r->err.assign(child.pipes.stderr_read);
+        r->child.emplace(io_.get_executor(), child.pid);  // Process v2 waits on its pidfd
     } catch (const std::exception& e) {
         asio::post(io_, [r, why = std::string(e.what())] {
             auto d = std::move(r->done);
@@ -198,10 +189,6 @@ void exec_sink::start(const nlohmann::json& normalized,
         });
         return;
     }
-    asio::async_write(r->in, asio::buffer(r->payload), [r](const error_code&, std::size_t) {
-        error_code ignored;
-        r->in.close(ignored);  // EOF: the child has the whole event
-    });
     r->read(r->out, r->out_buf, r->stdout_text);
     r->read(r->err, r->err_buf, r->stderr_text);
     r->term.expires_after(r->timeout);

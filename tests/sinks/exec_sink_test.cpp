@@ -1,10 +1,13 @@
 #include "solarhook/sinks/exec_sink.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <fstream>
 #include <sstream>
 
@@ -134,6 +137,49 @@ TEST(exec_sink, a_child_that_ignores_its_stdin_is_not_a_problem) {
     big["raw"] = {{"blob", std::string(1 << 20, 'x')}};  // more than a pipe holds
     const auto r = attempt(e, io, big);
     EXPECT_EQ(r.kind, deliver::attempt_kind::success) << r.error;
+}
+
+// A daemon closes descriptors all the time, so some below the io_context's own are
+// often free when a child starts. Nothing of the child's may reach the parent's
+// io_context: its epoll, timer and wake-up descriptors must stay the ones it had.
+TEST(exec_sink, free_descriptors_below_the_io_context_leave_it_working) {
+    std::vector<int> holes;
+    for (int i = 0; i < 16; ++i) {  // more than a start's own pipes and pidfd fill
+        holes.push_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+        ASSERT_GE(holes.back(), 0);
+    }
+    boost::asio::io_context io;
+    boost::asio::steady_timer t(io);  // the io_context's descriptors exist from here on
+    for (const int fd : holes) {
+        ::close(fd);
+    }
+    exec_sink e(exec_of({{"kind", "exec"}, {"command", {"/bin/true"}}}), io);
+    for (int i = 0; i < 3; ++i) {
+        const auto r = attempt(e, io, k_event);
+        EXPECT_EQ(r.kind, deliver::attempt_kind::success) << r.error;
+    }
+    bool fired = false;
+    t.expires_after(1ms);
+    t.async_wait([&](const boost::system::error_code& ec) { fired = !ec; });
+    io.restart();
+    io.run_for(5s);
+    EXPECT_TRUE(fired);
+}
+
+// The daemon ignores SIGPIPE for itself; a script must get the default, as from a
+// shell. (glibc's own signals 32 and 33 are left to glibc: a C program re-arms them.)
+TEST(exec_sink, the_child_gets_default_signal_dispositions) {
+    test::temp_dir dir;
+    const auto path =
+        script(dir, "sigign.sh", "sed -n 's/^SigIgn:\\t//p' /proc/self/status >&2; exit 3");
+    boost::asio::io_context io;
+    exec_sink e(exec_of({{"kind", "exec"}, {"command", {path}}}), io);
+    const auto r = attempt(e, io, k_event);
+    const auto at = r.error.find(": ");
+    ASSERT_NE(at, std::string::npos) << r.error;
+    const auto ignored = std::stoull(r.error.substr(at + 2), nullptr, 16);
+    EXPECT_EQ(ignored & 0x7fffffffULL, 0U) << r.error;  // signals 1..31: bit n-1
+    EXPECT_EQ(ignored & (1ULL << (SIGPIPE - 1)), 0U) << r.error;
 }
 
 }  // namespace

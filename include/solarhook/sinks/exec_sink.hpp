@@ -1,6 +1,6 @@
 // The exec sink: runs `command` (an argv list, no shell; each element a text
 // template) through Boost.Process v2 on the engine's io_context, with the
-// normalized event on stdin and SOLARHOOK_TYPE, SOLARHOOK_KEY and
+// normalized event on stdin (a file: see spawn.hpp) and SOLARHOOK_TYPE, SOLARHOOK_KEY and
 // SOLARHOOK_EVENT_ID in the environment. Exit 0 is success, an exit code listed
 // in permanent_exit_codes is dead, anything else retries. At the timeout the
 // child gets SIGTERM, and SIGKILL 5 s later. The first 4 KiB of stdout and of

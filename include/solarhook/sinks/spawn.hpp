@@ -1,0 +1,35 @@
+// Starts a child for the exec sink with posix_spawn: its stdin a sealed memfd
+// holding the input (read like a redirected file, nothing for the parent to feed),
+// stdout and stderr on pipes, every other descriptor closed, an empty signal mask
+// and every signal at its default. The child never writes the parent's memory (glibc runs it on a
+// stack of its own), which Boost.Process's own fork and vfork launchers do: they
+// rebuild the io_context's reactor in the child, in memory a vfork child shares.
+#pragma once
+
+#include <sys/types.h>
+
+#include <boost/system/error_code.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace solarhook::sinks {
+
+// The parent's ends of the child's output pipes, close-on-exec, none below 3.
+struct child_pipes {
+    int stdout_read = -1;
+    int stderr_read = -1;
+};
+
+struct spawned_child {
+    pid_t pid = -1;
+    child_pipes pipes;
+};
+
+// argv[0] is what the child sees as its name; exe is the file run. On failure
+// nothing is left open and ec says why.
+spawned_child spawn_child(const std::string& exe, const std::vector<std::string>& argv,
+                          const std::vector<std::string>& env, std::string_view input,
+                          boost::system::error_code& ec);
+
+}  // namespace solarhook::sinks

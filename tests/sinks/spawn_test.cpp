@@ -1,0 +1,114 @@
+#include "solarhook/sinks/spawn.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <set>
+#include <string>
+
+namespace solarhook::sinks {
+namespace {
+
+std::set<int> open_descriptors() {
+    std::set<int> out;
+    DIR* d = ::opendir("/proc/self/fd");
+    while (const dirent* e = ::readdir(d)) {
+        if (e->d_name[0] != '.') {
+            out.insert(std::stoi(e->d_name));
+        }
+    }
+    out.erase(::dirfd(d));
+    ::closedir(d);
+    return out;
+}
+
+std::string read_all(int fd) {
+    std::string out;
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return out;
+}
+
+int exit_code_of(pid_t pid) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(spawn, the_child_reads_stdin_and_writes_both_outputs) {
+    boost::system::error_code ec;
+    const auto c =
+        spawn_child("/bin/sh", {"sh", "-c", "cat; echo oops >&2; exit 7"}, {}, "hello\n", ec);
+    ASSERT_FALSE(ec) << ec.message();
+    EXPECT_EQ(read_all(c.pipes.stdout_read), "hello\n");
+    EXPECT_EQ(read_all(c.pipes.stderr_read), "oops\n");
+    EXPECT_EQ(exit_code_of(c.pid), 7);
+}
+
+TEST(spawn, the_child_gets_exactly_the_environment_given) {
+    boost::system::error_code ec;
+    const auto c = spawn_child("/usr/bin/env", {"env"}, {"A=1", "B=two"}, "", ec);
+    ASSERT_FALSE(ec) << ec.message();
+    EXPECT_EQ(read_all(c.pipes.stdout_read), "A=1\nB=two\n");
+    ::close(c.pipes.stderr_read);
+    EXPECT_EQ(exit_code_of(c.pid), 0);
+}
+
+// A large event is no harder than a small one, and the child cannot alter it.
+TEST(spawn, stdin_is_a_sealed_file_holding_the_whole_input) {
+    const std::string big(1 << 20, 'x');  // far more than a pipe holds
+    boost::system::error_code ec;
+    const auto c = spawn_child(
+        "/bin/sh",
+        {"sh", "-c",
+         "wc -c; [ -f /dev/stdin ] && echo file; echo y >/proc/self/fd/0 || echo sealed"},
+        {}, big, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    EXPECT_EQ(read_all(c.pipes.stdout_read), "1048576\nfile\nsealed\n");
+    ::close(c.pipes.stderr_read);
+    EXPECT_EQ(exit_code_of(c.pid), 0);
+}
+
+TEST(spawn, no_descriptor_of_the_parent_reaches_the_child) {
+    const int leaky = ::open("/dev/null", O_RDONLY);  // no O_CLOEXEC on purpose
+    ASSERT_GE(leaky, 3);
+    boost::system::error_code ec;
+    // ls opens the directory it lists as 3: the child holds 0, 1, 2 and that one.
+    const auto c = spawn_child("/bin/ls", {"ls", "/proc/self/fd"}, {}, "", ec);
+    ::close(leaky);
+    ASSERT_FALSE(ec) << ec.message();
+    EXPECT_EQ(read_all(c.pipes.stdout_read), "0\n1\n2\n3\n");
+    ::close(c.pipes.stderr_read);
+    EXPECT_EQ(exit_code_of(c.pid), 0);
+}
+
+TEST(spawn, a_program_that_cannot_run_is_an_error_that_leaves_nothing_open) {
+    const auto before = open_descriptors();
+    boost::system::error_code ec;
+    const auto c = spawn_child("/nonexistent/solarhook-no-such-program", {"x"}, {}, "in", ec);
+    EXPECT_EQ(ec.value(), ENOENT) << ec.message();
+    EXPECT_EQ(c.pid, -1);
+    EXPECT_EQ(open_descriptors(), before);
+}
+
+TEST(spawn, the_parents_ends_are_above_stdio_and_close_on_exec) {
+    boost::system::error_code ec;
+    const auto c = spawn_child("/bin/true", {"true"}, {}, "", ec);
+    ASSERT_FALSE(ec) << ec.message();
+    for (const int fd : {c.pipes.stdout_read, c.pipes.stderr_read}) {
+        EXPECT_GE(fd, 3);
+        EXPECT_EQ(::fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+        ::close(fd);
+    }
+    EXPECT_EQ(exit_code_of(c.pid), 0);
+}
+
+}  // namespace
+}  // namespace solarhook::sinks
