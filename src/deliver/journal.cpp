@@ -12,7 +12,8 @@ void durable_journal::record(const store::delivery_outcome& o, std::function<voi
     const auto now = to_unix_ms(clock_.now());
     committer_.submit(
         [o, now](store::event_store& s) { s.record_delivery(o, now); },
-        [done = std::move(done)](const std::optional<store::store_error>& err) { done(!err); });
+        [done = std::move(done)](const std::optional<store::store_error>& err) { done(!err); },
+        store::group_committer::urgency::background);
 }
 
 std::vector<job> durable_journal::pending(const std::string& sink, int limit) {

@@ -297,7 +297,8 @@ void durable_inbox::record_(outcome o, int failures) {
                  {"error", err->what()},
                  {"failures", failures + 1},
                  {"retry_in_ms", delay.count()}});
-        });
+        },
+        store::group_committer::urgency::background);
 }
 
 void durable_inbox::retry_unrecorded() {

@@ -27,12 +27,15 @@ group_committer::~group_committer() {
     stop();
 }
 
-void group_committer::submit(op o, done d) {
+void group_committer::submit(op o, done d, urgency u) {
     {
         std::lock_guard lock(mutex_);
         if (!stopping_) {
-            pending_.emplace_back(std::move(o), std::move(d));
-            wake_.notify_one();
+            pending_.push_back(waiting{std::move(o), std::move(d), u});
+            requests_pending_ += u == urgency::request ? 1 : 0;
+            if (wake_needed_()) {
+                wake_.notify_one();
+            }
             return;
         }
     }
@@ -145,23 +148,49 @@ void group_committer::run_batch_(std::vector<std::pair<op, done>>& batch) {
     }
 }
 
+bool group_committer::wake_needed_() const {
+    switch (waiting_for_) {
+        case waiting_for::nothing:
+            return false;  // busy committing: it looks at pending_ when done
+        case waiting_for::any:
+            return true;
+        case waiting_for::request_or_batch:
+            return requests_pending_ > 0 || pending_.size() >= opts_.background_batch;
+        case waiting_for::full_batch:
+            return pending_.size() >= opts_.max_batch;
+    }
+    return true;
+}
+
 void group_committer::run() {
     std::vector<std::pair<op, done>> batch;
     for (;;) {
         {
             std::unique_lock lock(mutex_);
+            waiting_for_ = waiting_for::any;
             wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
             if (pending_.empty()) {
                 return;  // stopping, and everything submitted has been answered
             }
+            if (requests_pending_ == 0 && opts_.background_wait.count() > 0 && !stopping_) {
+                waiting_for_ = waiting_for::request_or_batch;
+                wake_.wait_for(lock, opts_.background_wait, [this] {
+                    return stopping_ || requests_pending_ > 0 ||
+                           pending_.size() >= opts_.background_batch;
+                });
+            }
             if (opts_.max_wait.count() > 0 && pending_.size() < opts_.max_batch && !stopping_) {
+                waiting_for_ = waiting_for::full_batch;
                 wake_.wait_for(lock, opts_.max_wait,
                                [this] { return stopping_ || pending_.size() >= opts_.max_batch; });
             }
             while (!pending_.empty() && batch.size() < opts_.max_batch) {
-                batch.push_back(std::move(pending_.front()));
+                auto& w = pending_.front();
+                requests_pending_ -= w.u == urgency::request ? 1 : 0;
+                batch.emplace_back(std::move(w.o), std::move(w.d));
                 pending_.pop_front();
             }
+            waiting_for_ = waiting_for::nothing;
         }
         run_batch_(batch);
         batch.clear();

@@ -198,3 +198,78 @@ TEST(group_committer, stop_answers_everything_submitted) {
 
 }  // namespace
 }  // namespace solarhook::store
+
+namespace solarhook::store {
+namespace {
+
+group_committer::options lingering(std::size_t background_batch) {
+    group_committer::options o;
+    o.background_wait = 60s;  // longer than any wait below: only a trigger ends it
+    o.background_batch = background_batch;
+    return o;
+}
+
+constexpr auto k_background = group_committer::urgency::background;
+
+TEST(group_committer, a_requests_operation_takes_waiting_background_ones_along_at_once) {
+    test::temp_dir dir;
+    event_store s(dir.file("a.db"), durability::full, 1s);
+    group_committer gc(s, lingering(64));
+    waiter w;
+    gc.submit(insert("outcome-1"), w.cb(), k_background);
+    gc.submit(insert("outcome-2"), w.cb(), k_background);
+    gc.submit(insert("request"), w.cb());
+    ASSERT_TRUE(w.wait(3));
+    EXPECT_EQ(w.failed, 0);
+    EXPECT_EQ(gc.commits(), 1U);
+    EXPECT_EQ(gc.ops_committed(), 3U);
+}
+
+TEST(group_committer, background_operations_commit_once_enough_of_them_wait) {
+    test::temp_dir dir;
+    event_store s(dir.file("a.db"), durability::full, 1s);
+    group_committer gc(s, lingering(4));
+    waiter w;
+    for (int i = 0; i < 3; ++i) {
+        gc.submit(insert(fmt::format("o-{}", i)), w.cb(), k_background);
+    }
+    {
+        std::unique_lock lock(w.m);
+        EXPECT_FALSE(w.cv.wait_for(lock, 200ms, [&] { return w.done > 0; }))
+            << "three of four committed without waiting for company";
+    }
+    gc.submit(insert("o-3"), w.cb(), k_background);
+    ASSERT_TRUE(w.wait(4));
+    EXPECT_EQ(gc.commits(), 1U);
+}
+
+TEST(group_committer, background_operations_alone_commit_after_the_wait) {
+    test::temp_dir dir;
+    event_store s(dir.file("a.db"), durability::full, 1s);
+    group_committer::options o;
+    o.background_wait = 20ms;
+    group_committer gc(s, o);
+    waiter w;
+    gc.submit(insert("lonely"), w.cb(), k_background);
+    ASSERT_TRUE(w.wait(1));
+    EXPECT_EQ(w.failed, 0);
+}
+
+TEST(group_committer, stop_commits_background_operations_still_waiting) {
+    test::temp_dir dir;
+    event_store s(dir.file("a.db"), durability::full, 1s);
+    waiter w;
+    {
+        group_committer gc(s, lingering(64));
+        gc.submit(insert("last-outcome"), w.cb(), k_background);
+        const auto t0 = std::chrono::steady_clock::now();
+        gc.stop();
+        EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+    }
+    EXPECT_EQ(w.done, 1);
+    EXPECT_EQ(w.failed, 0);
+    EXPECT_EQ(s.stats().dedup_keys, 1);
+}
+
+}  // namespace
+}  // namespace solarhook::store

@@ -34,7 +34,13 @@ class group_committer {
         // After a failed commit, stay unhealthy at least this long even if a small
         // commit succeeds meanwhile, so /readyz does not flap on a nearly full disk.
         std::chrono::milliseconds unhealthy_hold{1000};
+        // Background operations (no caller waits for them: delivery outcomes,
+        // routing) wait up to this long for company before a commit of their own,
+        // unless background_batch of them are waiting or a request's arrives.
+        std::chrono::microseconds background_wait{5000};
+        std::size_t background_batch = 64;
     };
+    enum class urgency { request, background };
     // After each successful commit, on the writer thread: its duration (begin to
     // fsync) and its operations. For metrics; must not throw or block.
     using commit_observer = std::function<void(std::chrono::nanoseconds, std::size_t)>;
@@ -44,7 +50,7 @@ class group_committer {
     group_committer(const group_committer&) = delete;
     group_committer& operator=(const group_committer&) = delete;
 
-    void submit(op o, done d);
+    void submit(op o, done d, urgency u = urgency::request);
     // Finishes what was submitted, then stops the writer. Later submits fail at once.
     void stop();
 
@@ -60,7 +66,19 @@ class group_committer {
     const options opts_;
     std::mutex mutex_;
     std::condition_variable wake_;
-    std::deque<std::pair<op, done>> pending_;
+    struct waiting {
+        op o;
+        done d;
+        urgency u;
+    };
+    std::deque<waiting> pending_;
+    std::size_t requests_pending_ = 0;  // of pending_, those of urgency::request
+    // What the writer waits for, so that submit wakes it only when that came: a
+    // wake-up per outcome while background operations gather would cost a
+    // context switch each.
+    enum class waiting_for { nothing, any, request_or_batch, full_batch };
+    waiting_for waiting_for_ = waiting_for::nothing;
+    bool wake_needed_() const;
     bool stopping_ = false;
     std::atomic<bool> healthy_{true};
     std::atomic<std::chrono::steady_clock::rep> last_failure_{0};
