@@ -16,9 +16,10 @@ void durable_journal::record(const store::delivery_outcome& o, std::function<voi
         store::group_committer::urgency::background);
 }
 
-std::vector<job> durable_journal::pending(const std::string& sink, int limit) {
+std::vector<job> durable_journal::pending(const std::string& sink, std::int64_t after_id,
+                                          int limit) {
     std::vector<job> out;
-    for (auto& d : reader_->pending_deliveries(sink, 0, limit)) {
+    for (auto& d : reader_->pending_deliveries(sink, after_id, limit)) {
         out.push_back(job{d.id, d.event_id, std::move(d.sink), std::move(d.order_key), d.attempts,
                           d.next_attempt_at, d.received_at, nullptr});
     }

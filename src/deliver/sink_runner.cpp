@@ -77,17 +77,23 @@ void sink_runner::poll() {
     if (!journal_.on_disk() || known_.size() >= opts_.window) {
         return;
     }
+    // From the start, the rows in memory come first and the read must get past them.
+    const auto limit = disk_cursor_ > 0 ? opts_.window - known_.size() : opts_.window;
     std::vector<job> rows;
     try {
-        rows = journal_.pending(sink_.config.name, static_cast<int>(opts_.window));
+        rows = journal_.pending(sink_.config.name, disk_cursor_, static_cast<int>(limit));
     } catch (const std::exception& e) {
         log::error("cannot read pending deliveries", {{"sink", name()}, {"error", e.what()}});
         return;
     }
+    auto last = disk_cursor_;
+    bool full = false;
     for (auto& r : rows) {
         if (known_.size() >= opts_.window) {
+            full = true;
             break;
         }
+        last = r.id;
         // A row pending on disk is pending: finished ones come back only through a
         // replay (an outcome is committed before its id leaves known_).
         if (known_.count(r.id) == 0) {
@@ -96,7 +102,8 @@ void sink_runner::poll() {
         }
     }
     // Everything pending on disk is in memory once a read comes back short.
-    overflow_ = rows.size() >= opts_.window;
+    overflow_ = full || rows.size() >= limit;
+    disk_cursor_ = overflow_ ? last : 0;
     pump_();
 }
 

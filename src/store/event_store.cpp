@@ -517,7 +517,7 @@ std::vector<stored_event> event_store::list(const list_filter& f) {
 }
 
 std::optional<stored_event> event_store::get(std::int64_t id) {
-    auto st = db_.prepare(fmt::format("SELECT {} FROM events WHERE id=?1", k_columns));
+    auto& st = db_.cached(fmt::format("SELECT {} FROM events WHERE id=?1", k_columns));
     st.bind(1, id);
     auto rows = query(st);
     if (rows.empty()) {

@@ -176,7 +176,7 @@ class failing_journal final : public journal {
         ++records;
         done(failures_left-- <= 0);
     }
-    std::vector<job> pending(const std::string&, int) override { return {}; }
+    std::vector<job> pending(const std::string&, std::int64_t, int) override { return {}; }
     std::shared_ptr<const json> event(std::int64_t) override { return nullptr; }
     bool on_disk() const override { return false; }
 };
@@ -234,6 +234,17 @@ TEST(engine, a_backlog_past_the_window_waits_on_disk_and_keeps_its_order) {
         }
         last[n % 3] = n;
     }
+    // A backlog is read onwards from where the last read stopped; once a read reaches
+    // the end, the next starts over, so a delivery replayed behind it is found.
+    std::atomic<bool> replayed{false};
+    committer.submit(
+        [&](store::event_store& st) {
+            st.replay_deliveries({std::nullopt, "crm", 1, 50}, true, now);
+        },
+        [&](const std::optional<store::store_error>& err) { replayed = !err; });
+    ASSERT_TRUE(test::eventually([&] { return replayed.load(); }));
+    ASSERT_TRUE(test::eventually([&] { return e.counts()["crm"].delivered == 31; }));
+    EXPECT_EQ(s.seen().back(), "crm:0");
     e.stop(1s);
     committer.stop();
     EXPECT_TRUE(writer.pending_deliveries("crm", 0, 100).empty());

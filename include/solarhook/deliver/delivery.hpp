@@ -57,8 +57,9 @@ class journal {
     virtual ~journal() = default;
     // Records an attempt's outcome; `done(ok)` runs on any thread once it is kept.
     virtual void record(const store::delivery_outcome& o, std::function<void(bool ok)> done) = 0;
-    // Pending jobs for `sink` in id order (engine thread). The memory journal has none.
-    virtual std::vector<job> pending(const std::string& sink, int limit) = 0;
+    // Pending jobs for `sink` with ids above `after_id`, in id order (engine thread).
+    // The memory journal has none.
+    virtual std::vector<job> pending(const std::string& sink, std::int64_t after_id, int limit) = 0;
     // The normalized event behind a job without one; null if it is gone (engine thread).
     virtual std::shared_ptr<const nlohmann::json> event(std::int64_t event_id) = 0;
     // The sinks that have pending deliveries (engine thread).

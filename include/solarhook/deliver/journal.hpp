@@ -17,7 +17,7 @@ class durable_journal final : public journal {
     durable_journal(store::group_committer& committer, std::unique_ptr<store::event_store> reader,
                     const clock& clk);
     void record(const store::delivery_outcome& o, std::function<void(bool ok)> done) override;
-    std::vector<job> pending(const std::string& sink, int limit) override;
+    std::vector<job> pending(const std::string& sink, std::int64_t after_id, int limit) override;
     std::shared_ptr<const nlohmann::json> event(std::int64_t event_id) override;
     std::vector<std::string> pending_sinks() override;
     bool on_disk() const override { return true; }
@@ -34,7 +34,7 @@ class memory_journal final : public journal {
     void record(const store::delivery_outcome&, std::function<void(bool ok)> done) override {
         done(true);
     }
-    std::vector<job> pending(const std::string&, int) override { return {}; }
+    std::vector<job> pending(const std::string&, std::int64_t, int) override { return {}; }
     std::shared_ptr<const nlohmann::json> event(std::int64_t) override { return nullptr; }
     bool on_disk() const override { return false; }
 };

@@ -89,6 +89,10 @@ class sink_runner {
     std::multimap<store::millis, std::pair<std::string, std::int64_t>> ready_;
     unsigned in_flight_ = 0;
     bool overflow_ = false;  // pending jobs on disk that are not in memory
+    // Where the next read of pending rows starts: past the last row read while more
+    // were waiting (a backlog is read once, not rescanned from its start each poll);
+    // 0 once a read reached the end, so rows replayed behind it are found too.
+    std::int64_t disk_cursor_ = 0;
     boost::asio::steady_timer timer_;
     store::millis timer_at_ = 0;
     std::mt19937_64 rng_{std::random_device{}()};
