@@ -64,7 +64,7 @@ void sink_runner::insert_(job j) {
     const auto key = lane_key_(j);
     auto& l = lanes_[key];
     // Jobs arrive in id order but for replays; the busy head stays first.
-    auto pos = std::upper_bound(l.jobs.begin() + (l.busy ? 1 : 0), l.jobs.end(), j.id,
+    auto pos = std::upper_bound(std::next(l.jobs.begin(), l.busy ? 1 : 0), l.jobs.end(), j.id,
                                 [](std::int64_t id, const job& x) { return id < x.id; });
     const bool new_head = pos == l.jobs.begin();
     l.jobs.insert(pos, std::move(j));
@@ -203,14 +203,14 @@ void sink_runner::finish_(const std::string& key, attempt_result r) {
     o.status = r.status;
     o.response = std::move(r.response);
     o.error = mask_secrets(std::move(r.error), sink_.config.secrets);
-    nlohmann::json where{{"sink", name()},
-                         {"delivery_id", j.id},
-                         {"event_id", j.event_id},
-                         {"attempts", o.attempts},
-                         {"error", o.error}};
     if (r.kind == attempt_kind::success) {
         o.state = store::delivery_state::done;
     } else {
+        nlohmann::json where{{"sink", name()},
+                             {"delivery_id", j.id},
+                             {"event_id", j.event_id},
+                             {"attempts", o.attempts},
+                             {"error", o.error}};
         const auto age = duration_cast<milliseconds>(now - from_unix_ms(j.received_at));
         if (r.kind == attempt_kind::retry && !retry_.give_up(o.attempts, age)) {
             const double unit = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
