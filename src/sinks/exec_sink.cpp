@@ -177,7 +177,7 @@ void exec_sink::start(const nlohmann::json& normalized,
         }
         r->out.assign(child.pipes.stdout_read);
         r->err.assign(child.pipes.stderr_read);
-        r->child.emplace(io_.get_executor(), child.pid);  // Process v2 waits on its pidfd
+        r->child.emplace(io_.get_executor(), child.pid, child.pidfd);  // waits on the pidfd
     } catch (const std::exception& e) {
         asio::post(io_, [r, why = std::string(e.what())] {
             auto d = std::move(r->done);

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
@@ -150,6 +152,18 @@ spawned_child spawn_child(const std::string& exe, const std::vector<std::string>
     ::posix_spawnattr_destroy(&attr);
     if (rc != 0) {
         ec.assign(rc, boost::system::system_category());
+        return {};
+    }
+    // The child is watched through its pidfd. Without one it could be neither waited
+    // for nor timed out, so it is ended at once and the start reported as failed (the
+    // delivery is retried).
+    out.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, out.pid, 0));
+    if (out.pidfd < 0) {
+        const int saved = errno;
+        ::kill(out.pid, SIGKILL);
+        while (::waitpid(out.pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+        ec.assign(saved, boost::system::system_category());
         return {};
     }
     out.pipes = {fds.fds[1], fds.fds[3]};

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,9 +37,11 @@ std::string read_all(int fd) {
     return out;
 }
 
-int exit_code_of(pid_t pid) {
+// Reaps the child and closes its pidfd.
+int exit_code_of(const spawned_child& c) {
     int status = 0;
-    ::waitpid(pid, &status, 0);
+    ::waitpid(c.pid, &status, 0);
+    ::close(c.pidfd);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -49,7 +52,7 @@ TEST(spawn, the_child_reads_stdin_and_writes_both_outputs) {
     ASSERT_FALSE(ec) << ec.message();
     EXPECT_EQ(read_all(c.pipes.stdout_read), "hello\n");
     EXPECT_EQ(read_all(c.pipes.stderr_read), "oops\n");
-    EXPECT_EQ(exit_code_of(c.pid), 7);
+    EXPECT_EQ(exit_code_of(c), 7);
 }
 
 TEST(spawn, the_child_gets_exactly_the_environment_given) {
@@ -58,7 +61,7 @@ TEST(spawn, the_child_gets_exactly_the_environment_given) {
     ASSERT_FALSE(ec) << ec.message();
     EXPECT_EQ(read_all(c.pipes.stdout_read), "A=1\nB=two\n");
     ::close(c.pipes.stderr_read);
-    EXPECT_EQ(exit_code_of(c.pid), 0);
+    EXPECT_EQ(exit_code_of(c), 0);
 }
 
 // A large event is no harder than a small one, and the child cannot alter it.
@@ -73,7 +76,7 @@ TEST(spawn, stdin_is_a_sealed_file_holding_the_whole_input) {
     ASSERT_FALSE(ec) << ec.message();
     EXPECT_EQ(read_all(c.pipes.stdout_read), "1048576\nfile\nsealed\n");
     ::close(c.pipes.stderr_read);
-    EXPECT_EQ(exit_code_of(c.pid), 0);
+    EXPECT_EQ(exit_code_of(c), 0);
 }
 
 TEST(spawn, no_descriptor_of_the_parent_reaches_the_child) {
@@ -86,7 +89,7 @@ TEST(spawn, no_descriptor_of_the_parent_reaches_the_child) {
     ASSERT_FALSE(ec) << ec.message();
     EXPECT_EQ(read_all(c.pipes.stdout_read), "0\n1\n2\n3\n");
     ::close(c.pipes.stderr_read);
-    EXPECT_EQ(exit_code_of(c.pid), 0);
+    EXPECT_EQ(exit_code_of(c), 0);
 }
 
 TEST(spawn, a_program_that_cannot_run_is_an_error_that_leaves_nothing_open) {
@@ -98,16 +101,44 @@ TEST(spawn, a_program_that_cannot_run_is_an_error_that_leaves_nothing_open) {
     EXPECT_EQ(open_descriptors(), before);
 }
 
+// Out of descriptors just when the child is to be watched: it is ended and reaped,
+// and nothing of it is left open.
+TEST(spawn, a_child_that_cannot_be_watched_is_ended_and_reaped) {
+    std::vector<int> probe;  // the five lowest free slots: the memfd and the four pipe ends
+    for (int i = 0; i < 5; ++i) {
+        probe.push_back(::dup(STDERR_FILENO));
+    }
+    const int fifth = probe.back();
+    for (const int fd : probe) {
+        ::close(fd);
+    }
+    const auto before = open_descriptors();
+    rlimit saved{};
+    ::getrlimit(RLIMIT_NOFILE, &saved);
+    rlimit tight = saved;
+    tight.rlim_cur = static_cast<rlim_t>(fifth) + 1;  // no room left for the pidfd
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &tight), 0);
+    boost::system::error_code ec;
+    const auto c = spawn_child("/bin/sleep", {"sleep", "30"}, {}, "", ec);
+    ::setrlimit(RLIMIT_NOFILE, &saved);
+    EXPECT_EQ(ec.value(), EMFILE) << ec.message();
+    EXPECT_EQ(c.pid, -1);
+    EXPECT_EQ(open_descriptors(), before);
+    EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1) << "a child was left behind";
+    EXPECT_EQ(errno, ECHILD);
+}
+
 TEST(spawn, the_parents_ends_are_above_stdio_and_close_on_exec) {
     boost::system::error_code ec;
     const auto c = spawn_child("/bin/true", {"true"}, {}, "", ec);
     ASSERT_FALSE(ec) << ec.message();
-    for (const int fd : {c.pipes.stdout_read, c.pipes.stderr_read}) {
+    for (const int fd : {c.pipes.stdout_read, c.pipes.stderr_read, c.pidfd}) {
         EXPECT_GE(fd, 3);
         EXPECT_EQ(::fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
-        ::close(fd);
     }
-    EXPECT_EQ(exit_code_of(c.pid), 0);
+    ::close(c.pipes.stdout_read);
+    ::close(c.pipes.stderr_read);
+    EXPECT_EQ(exit_code_of(c), 0);  // closes the pidfd
 }
 
 }  // namespace

@@ -23,11 +23,12 @@ struct child_pipes {
 
 struct spawned_child {
     pid_t pid = -1;
+    int pidfd = -1;  // close-on-exec; what the caller waits on and signals through
     child_pipes pipes;
 };
 
 // argv[0] is what the child sees as its name; exe is the file run. On failure
-// nothing is left open and ec says why.
+// nothing is left open, no child is left running, and ec says why.
 spawned_child spawn_child(const std::string& exe, const std::vector<std::string>& argv,
                           const std::vector<std::string>& env, std::string_view input,
                           boost::system::error_code& ec);
