@@ -142,10 +142,33 @@ std::string text_of(const nlohmann::json& j, const char* key) {
     return it->is_string() ? it->get<std::string>() : it->dump();
 }
 
+// Hands the child's pipes and pidfd to the io_context; what was handed on is
+// marked -1 in c, so that on failure the caller closes only what is still its own.
+bool watch(run& r, spawned_child& c, error_code& ec) {
+    r.out.assign(c.pipes.stdout_read, ec);
+    if (ec) {
+        return false;
+    }
+    c.pipes.stdout_read = -1;
+    r.err.assign(c.pipes.stderr_read, ec);
+    if (ec) {
+        return false;
+    }
+    c.pipes.stderr_read = -1;
+    try {
+        r.child.emplace(r.out.get_executor(), c.pid, c.pidfd);  // waits on the pidfd
+    } catch (const boost::system::system_error& e) {
+        ec = e.code();
+        return false;
+    }
+    c.pidfd = -1;
+    return true;
+}
+
 }  // namespace
 
-exec_sink::exec_sink(const route::compiled_sink& sink, asio::io_context& io)
-    : sink_(sink), io_(io) {}
+exec_sink::exec_sink(const route::compiled_sink& sink, asio::io_context& io, spawner spawn)
+    : sink_(sink), io_(io), spawn_(std::move(spawn)) {}
 
 void exec_sink::start(const nlohmann::json& normalized,
                       std::function<void(deliver::attempt_result)> done) {
@@ -171,13 +194,20 @@ void exec_sink::start(const nlohmann::json& normalized,
                                            {"SOLARHOOK_EVENT_ID", text_of(normalized, "id")}});
         argv[0] = exe.string();
         error_code ec;
-        const auto child = spawn_child(argv[0], argv, env, payload, ec);
+        auto child = spawn_(argv[0], argv, env, payload, ec);
         if (ec) {
             throw std::runtime_error(fmt::format("{}: {}", argv[0], ec.message()));
         }
-        r->out.assign(child.pipes.stdout_read);
-        r->err.assign(child.pipes.stderr_read);
-        r->child.emplace(io_.get_executor(), child.pid, child.pidfd);  // waits on the pidfd
+        if (!watch(*r, child, ec)) {
+            // Running but unwatchable: it could be neither waited for nor timed out,
+            // and a retry would run it a second time, so it is ended before the retry.
+            error_code ignored;
+            r->out.close(ignored);
+            r->err.close(ignored);
+            end_child(child);
+            throw std::runtime_error(
+                fmt::format("{}: cannot watch the child: {}", argv[0], ec.message()));
+        }
     } catch (const std::exception& e) {
         asio::post(io_, [r, why = std::string(e.what())] {
             auto d = std::move(r->done);

@@ -160,15 +160,28 @@ spawned_child spawn_child(const std::string& exe, const std::vector<std::string>
     out.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, out.pid, 0));
     if (out.pidfd < 0) {
         const int saved = errno;
-        ::kill(out.pid, SIGKILL);
-        while (::waitpid(out.pid, nullptr, 0) < 0 && errno == EINTR) {
-        }
+        end_child(out);  // the pipes are still the guard's
         ec.assign(saved, boost::system::system_category());
         return {};
     }
     out.pipes = {fds.fds[1], fds.fds[3]};
     fds.fds[1] = fds.fds[3] = -1;  // the parent's ends go to the caller
     return out;
+}
+
+void end_child(spawned_child& c) {
+    if (c.pid > 0) {
+        ::kill(c.pid, SIGKILL);  // not reaped yet, so the pid is still this child's
+        while (::waitpid(c.pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+        c.pid = -1;
+    }
+    for (int* fd : {&c.pidfd, &c.pipes.stdout_read, &c.pipes.stderr_read}) {
+        if (*fd >= 0) {
+            ::close(*fd);
+            *fd = -1;
+        }
+    }
 }
 
 }  // namespace solarhook::sinks

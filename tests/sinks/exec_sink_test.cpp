@@ -3,16 +3,19 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <csignal>
 #include <fstream>
 #include <sstream>
 
 #include "solarhook/config/config.hpp"
 #include "support/one_attempt.hpp"
+#include "support/open_descriptors.hpp"
 #include "support/temp_dir.hpp"
 
 namespace solarhook::sinks {
@@ -181,6 +184,50 @@ TEST(exec_sink, the_child_gets_default_signal_dispositions) {
     EXPECT_EQ(ignored & 0x7fffffffULL, 0U) << r.error;  // signals 1..31: bit n-1
     EXPECT_EQ(ignored & (1ULL << (SIGPIPE - 1)), 0U) << r.error;
 }
+
+// A child that started but whose pipes or pidfd the io_context cannot take (epoll
+// refuses them) could be neither read, waited for nor timed out, and the retry would
+// run the command a second time: it is killed and reaped, and nothing of it stays open.
+class exec_sink_unwatchable : public testing::TestWithParam<int> {};
+
+TEST_P(exec_sink_unwatchable, the_child_is_ended_before_the_retry) {
+    boost::asio::io_context io;
+    pid_t started = -1;
+    const int which = GetParam();  // 0: stdout, 1: stderr, 2: the pidfd
+    exec_sink e(exec_of({{"kind", "exec"}, {"command", {"/bin/sleep", "30"}}}), io,
+                [&](const std::string& exe, const std::vector<std::string>& argv,
+                    const std::vector<std::string>& env, std::string_view input,
+                    boost::system::error_code& ec) {
+                    auto c = spawn_child(exe, argv, env, input, ec);
+                    started = c.pid;
+                    int& fd = which == 0 ? c.pipes.stdout_read
+                                         : (which == 1 ? c.pipes.stderr_read : c.pidfd);
+                    ::close(fd);  // its number is now one epoll refuses (EBADF)
+                    return c;
+                });
+    const boost::asio::steady_timer reactor(io);  // the io_context's own descriptors exist
+    const auto before = test::open_descriptors();
+    const auto r = attempt(e, io, k_event);
+    EXPECT_EQ(r.kind, deliver::attempt_kind::retry);
+    EXPECT_NE(r.error.find("cannot watch the child"), std::string::npos) << r.error;
+    ASSERT_GT(started, 0);
+    const auto reaped = ::waitpid(started, nullptr, WNOHANG);
+    EXPECT_EQ(reaped, -1) << "the child was left running";
+    EXPECT_EQ(errno, ECHILD);
+    if (reaped == 0) {  // the test ends what it started, even when it fails
+        ::kill(started, SIGKILL);
+        ::waitpid(started, nullptr, 0);
+    }
+    EXPECT_EQ(test::open_descriptors(), before);
+}
+
+std::string unwatchable_name(const testing::TestParamInfo<int>& i) {
+    constexpr std::array<const char*, 3> names{"stdout", "stderr", "pidfd"};
+    return names.at(static_cast<std::size_t>(i.param));
+}
+
+INSTANTIATE_TEST_SUITE_P(exec_sink, exec_sink_unwatchable, testing::Values(0, 1, 2),
+                         unwatchable_name);
 
 }  // namespace
 }  // namespace solarhook::sinks

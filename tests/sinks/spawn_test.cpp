@@ -1,6 +1,5 @@
 #include "solarhook/sinks/spawn.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/resource.h>
@@ -10,21 +9,12 @@
 #include <set>
 #include <string>
 
+#include "support/open_descriptors.hpp"
+
 namespace solarhook::sinks {
 namespace {
 
-std::set<int> open_descriptors() {
-    std::set<int> out;
-    DIR* d = ::opendir("/proc/self/fd");
-    while (const dirent* e = ::readdir(d)) {
-        if (e->d_name[0] != '.') {
-            out.insert(std::stoi(e->d_name));
-        }
-    }
-    out.erase(::dirfd(d));
-    ::closedir(d);
-    return out;
-}
+using test::open_descriptors;
 
 std::string read_all(int fd) {
     std::string out;

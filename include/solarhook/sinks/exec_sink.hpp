@@ -9,9 +9,11 @@
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <functional>
 
 #include "solarhook/deliver/delivery.hpp"
 #include "solarhook/route/router.hpp"
+#include "solarhook/sinks/spawn.hpp"
 
 namespace solarhook::sinks {
 
@@ -20,13 +22,20 @@ class exec_sink final : public deliver::sink_driver {
     static constexpr std::size_t k_output_kept = 4096;
     static constexpr std::chrono::seconds k_kill_after{5};
 
-    exec_sink(const route::compiled_sink& sink, boost::asio::io_context& io);
+    // spawn_child, unless a test needs a start whose descriptors cannot be watched.
+    using spawner = std::function<spawned_child(const std::string&, const std::vector<std::string>&,
+                                                const std::vector<std::string>&, std::string_view,
+                                                boost::system::error_code&)>;
+
+    exec_sink(const route::compiled_sink& sink, boost::asio::io_context& io,
+              spawner spawn = spawn_child);
     void start(const nlohmann::json& normalized,
                std::function<void(deliver::attempt_result)> done) override;
 
   private:
     route::compiled_sink sink_;
     boost::asio::io_context& io_;
+    spawner spawn_;
 };
 
 }  // namespace solarhook::sinks

@@ -33,4 +33,8 @@ spawned_child spawn_child(const std::string& exe, const std::vector<std::string>
                           const std::vector<std::string>& env, std::string_view input,
                           boost::system::error_code& ec);
 
+// For a child that was started but cannot be watched: kills and reaps it, and
+// closes whichever of its descriptors (those not -1) the caller still holds.
+void end_child(spawned_child& c);
+
 }  // namespace solarhook::sinks
