@@ -203,14 +203,10 @@ void sink_runner::finish_(const std::string& key, attempt_result r) {
     o.status = r.status;
     o.response = std::move(r.response);
     o.error = mask_secrets(std::move(r.error), sink_.config.secrets);
+    const char* said = nullptr;  // what the log says once the outcome is on disk
     if (r.kind == attempt_kind::success) {
         o.state = store::delivery_state::done;
     } else {
-        nlohmann::json where{{"sink", name()},
-                             {"delivery_id", j.id},
-                             {"event_id", j.event_id},
-                             {"attempts", o.attempts},
-                             {"error", o.error}};
         const auto age = duration_cast<milliseconds>(now - from_unix_ms(j.received_at));
         if (r.kind == attempt_kind::retry && !retry_.give_up(o.attempts, age)) {
             const double unit = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
@@ -220,23 +216,21 @@ void sink_runner::finish_(const std::string& key, attempt_result r) {
             }
             o.state = store::delivery_state::pending;
             o.next_attempt_at = to_unix_ms(now + delay);
-            where["next_attempt_at"] = format_rfc3339(now + delay);
-            log::warn("delivery will be retried", std::move(where));
+            said = "delivery will be retried";
         } else {
             o.state = store::delivery_state::dead;
-            where["order_key"] = j.order_key;
-            log::error(r.kind == attempt_kind::permanent ? "delivery dead: permanent failure"
-                                                         : "delivery dead: giving up",
-                       std::move(where));
+            said = r.kind == attempt_kind::permanent ? "delivery dead: permanent failure"
+                                                     : "delivery dead: giving up";
         }
     }
-    record_(key, std::move(o), 0);
+    record_(key, std::move(o), 0, said);
     pump_();  // a slot is free
 }
 
-void sink_runner::record_(const std::string& key, store::delivery_outcome o, int failures) {
-    journal_.record(o, [this, key, o, failures, alive = alive_](bool ok) {
-        boost::asio::post(io_, [this, key, o, failures, ok, alive] {
+void sink_runner::record_(const std::string& key, store::delivery_outcome o, int failures,
+                          const char* said) {
+    journal_.record(o, [this, key, o, failures, said, alive = alive_](bool ok) {
+        boost::asio::post(io_, [this, key, o, failures, said, ok, alive] {
             if (!*alive) {
                 return;
             }
@@ -250,12 +244,29 @@ void sink_runner::record_(const std::string& key, store::delivery_outcome o, int
                     "could not record a delivery's outcome; it is written again",
                     {{"sink", name()}, {"delivery_id", o.id}, {"retry_in_ms", delay.count()}});
                 auto t = std::make_shared<boost::asio::steady_timer>(io_, delay);
-                t->async_wait([this, t, key, o, failures, alive](const boost::system::error_code&) {
-                    if (*alive) {
-                        record_(key, o, failures + 1);
-                    }
-                });
+                t->async_wait(
+                    [this, t, key, o, failures, said, alive](const boost::system::error_code&) {
+                        if (*alive) {
+                            record_(key, o, failures + 1, said);
+                        }
+                    });
                 return;
+            }
+            // Logged once the outcome is on disk, so that an operator who reads
+            // "dead" and replays finds the delivery dead in the store.
+            if (said != nullptr) {
+                nlohmann::json where{{"sink", name()},
+                                     {"delivery_id", o.id},
+                                     {"event_id", o.event_id},
+                                     {"attempts", o.attempts},
+                                     {"error", o.error}};
+                if (o.state == store::delivery_state::pending) {
+                    where["next_attempt_at"] = format_rfc3339(from_unix_ms(o.next_attempt_at));
+                    log::warn(said, std::move(where));
+                } else {
+                    where["order_key"] = l.jobs.front().order_key;
+                    log::error(said, std::move(where));
+                }
             }
             l.busy = false;
             if (o.state == store::delivery_state::pending) {

@@ -196,6 +196,55 @@ TEST(engine, an_outcome_that_cannot_be_recorded_is_written_again_never_attempted
     e.stop(1s);
 }
 
+// Holds each record until the test lets it reach "disk".
+class held_journal final : public journal {
+  public:
+    std::mutex mutex;
+    std::vector<std::function<void(bool)>> held;
+    void record(const store::delivery_outcome&, std::function<void(bool ok)> done) override {
+        std::lock_guard lock(mutex);
+        held.push_back(std::move(done));
+    }
+    std::size_t waiting() {
+        std::lock_guard lock(mutex);
+        return held.size();
+    }
+    void release_all() {
+        std::lock_guard lock(mutex);
+        for (auto& d : held) {
+            d(true);
+        }
+        held.clear();
+    }
+    std::vector<job> pending(const std::string&, std::int64_t, int) override { return {}; }
+    std::shared_ptr<const json> event(std::int64_t) override { return nullptr; }
+    bool on_disk() const override { return false; }
+};
+
+// An operator who reads "dead" in the log and replays must find the delivery dead in
+// the store: the line comes once its outcome is recorded, never before.
+TEST(engine, a_dead_or_retried_delivery_is_logged_only_once_its_outcome_is_recorded) {
+    test::log_capture logs;
+    scripted s;
+    s.answer = [](const std::string&, int n, int) {
+        return n == 1 ? attempt_kind::permanent : attempt_kind::retry;
+    };
+    held_journal j;
+    system_clock clk;
+    engine e(j, clk, factory(s), {4096, 20ms});
+    e.start(router_of(k_two_sinks));
+    e.submit({job_of(1, "crm", "A", 1), job_of(2, "slack", "B", 2)});
+    ASSERT_TRUE(test::eventually([&] { return j.waiting() == 2; }));
+    EXPECT_EQ(logs.count("delivery dead: permanent failure"), 0u);
+    EXPECT_EQ(logs.count("delivery will be retried"), 0u);
+    j.release_all();
+    ASSERT_TRUE(test::eventually([&] {
+        return logs.count("delivery dead: permanent failure") == 1 &&
+               logs.count("delivery will be retried") == 1;
+    }));
+    e.stop(1s);
+}
+
 TEST(engine, a_backlog_past_the_window_waits_on_disk_and_keeps_its_order) {
     test::temp_dir dir;
     const auto path = dir.file("e.db");

@@ -73,7 +73,8 @@ class sink_runner {
     void arm_timer_(store::millis now);
     void attempt_(const std::string& key);
     void finish_(const std::string& key, attempt_result r);
-    void record_(const std::string& key, store::delivery_outcome o, int failures);
+    // said: the log message for a retry or a dead delivery (nullptr for success).
+    void record_(const std::string& key, store::delivery_outcome o, int failures, const char* said);
     void forget_(std::int64_t id);
     std::string lane_key_(const job& j) const;
 
