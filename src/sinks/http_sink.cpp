@@ -368,8 +368,12 @@ void http_sink::start(const nlohmann::json& normalized,
     for (const auto& [name, value] : sink_.config.headers) {
         x->req.set(name, value);
     }
-    const auto body = sink_.body ? sink_.body->render(normalized) : normalized;
-    x->req.body() = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const auto text = [](const nlohmann::json& j) {
+        return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    };
+    // The event itself is dumped where it is: a copy of it (raw and all) per attempt
+    // was a tenth of the delivery thread's time when forwarding.
+    x->req.body() = sink_.body ? text(sink_.body->render(normalized)) : text(normalized);
     x->req.keep_alive(true);
     x->req.prepare_payload();
     x->begin();

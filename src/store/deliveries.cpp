@@ -73,10 +73,14 @@ std::vector<delivery_row> event_store::route_event(std::int64_t event_id,
     std::vector<delivery_row> out;
     millis received_at = 0;
     bool received_known = false;
+    bool waiting = false;       // a row this call made pending
+    bool kept_unknown = false;  // a row that was there already, pending or done
     for (const auto& s : sinks) {
         upsert.bind(1, event_id).bind_ref(2, s.sink).bind_ref(3, s.order_key);
         upsert.bind(4, s.done ? 1 : 0).bind(5, now);
+        bool returned = false;
         while (upsert.step()) {
+            returned = true;
             if (upsert.int_at(1) != 0) {
                 continue;  // run on the worker already (done)
             }
@@ -97,13 +101,17 @@ std::vector<delivery_row> event_store::route_event(std::int64_t event_id,
             d.updated_at = now;
             d.received_at = received_at;
             out.push_back(std::move(d));
+            waiting = true;
         }
         upsert.reset();
+        kept_unknown = kept_unknown || !returned;
     }
-    auto& still = db_.cached("SELECT 1 FROM deliveries WHERE event_id=?1 AND state=0 LIMIT 1");
-    still.bind(1, event_id);
-    const bool waiting = still.step();
-    still.reset();
+    if (!waiting && kept_unknown) {  // the usual case, new rows only, needs no lookup
+        auto& still = db_.cached("SELECT 1 FROM deliveries WHERE event_id=?1 AND state=0 LIMIT 1");
+        still.bind(1, event_id);
+        waiting = still.step();
+        still.reset();
+    }
     if (!waiting) {
         db_.cached(
                "UPDATE events SET state='done', attempts=attempts+1, last_error=NULL "
