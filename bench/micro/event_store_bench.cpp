@@ -1,8 +1,9 @@
 // What the durable store costs per event in CPU, apart from HTTP: insert (dedup
 // mark + event row) and the later done mark, in transactions of 64 events as the
-// group committer makes them under load. Run with durability normal so that the
-// figure is SQLite's CPU, not the disk's fsync; bench/run prints the fsync cost
-// beside it. This is the floor under the durable modes' CPU-us per request.
+// group committer makes them under load; and the same for an event forwarded to
+// one sink (insert, routing, the delivery's outcome). Run with durability normal so
+// that the figure is SQLite's CPU, not the disk's fsync; bench/run prints the fsync
+// cost beside it. This is the floor under the durable modes' CPU-us per request.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -19,7 +20,11 @@ namespace {
 
 namespace store = solarhook::store;
 
-void bm_store_insert_then_done(benchmark::State& state) {
+// The writer's three steps for each forwarded event, each in transactions of 64
+// (they share commits under load; one commit per step here).
+enum class cycle { insert_then_done, forward_to_one_sink };
+
+void run_cycle(benchmark::State& state, cycle c) {
     const auto dir =
         std::filesystem::temp_directory_path() / ("solarhook-bench-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
@@ -33,6 +38,8 @@ void bm_store_insert_then_done(benchmark::State& state) {
         constexpr int batch = 64;
         std::uint64_t n = 0;
         std::vector<std::int64_t> ids(batch);
+        std::vector<store::delivery_row> routed;
+        const std::vector<store::new_delivery> sinks{{"fwd", "customer:12345", false}};
         for (auto _ : state) {
             s.begin();
             for (int i = 0; i < batch; ++i) {
@@ -44,9 +51,25 @@ void bm_store_insert_then_done(benchmark::State& state) {
                         .value_or(0);
             }
             s.commit();
+            if (c == cycle::insert_then_done) {
+                s.begin();
+                for (auto id : ids)
+                    s.mark_done(id);
+                s.commit();
+                continue;
+            }
+            routed.clear();
             s.begin();
-            for (auto id : ids)
-                s.mark_done(id);
+            for (auto id : ids) {
+                auto r = s.route_event(id, sinks, 1'000'001);
+                routed.insert(routed.end(), r.begin(), r.end());
+            }
+            s.commit();
+            s.begin();
+            for (const auto& d : routed) {
+                s.record_delivery(
+                    {d.id, d.event_id, store::delivery_state::done, 1, 0, "", 200, ""}, 1'000'002);
+            }
             s.commit();
         }
         state.SetItemsProcessed(state.iterations() * batch);
@@ -57,6 +80,15 @@ void bm_store_insert_then_done(benchmark::State& state) {
     std::filesystem::remove_all(dir);
 }
 
+void bm_store_insert_then_done(benchmark::State& state) {
+    run_cycle(state, cycle::insert_then_done);
+}
+
+void bm_store_forward_cycle(benchmark::State& state) {
+    run_cycle(state, cycle::forward_to_one_sink);
+}
+
 }  // namespace
 
 BENCHMARK(bm_store_insert_then_done)->Unit(benchmark::kMicrosecond);
+BENCHMARK(bm_store_forward_cycle)->Unit(benchmark::kMicrosecond);
