@@ -94,6 +94,26 @@ TEST(deliveries, routing_again_revives_dead_ones_and_leaves_done_ones_alone) {
     EXPECT_EQ(again[0].attempts, 0);
 }
 
+// Routed again while a delivery is still out (dispatched again after a crash): the row
+// pending already is not returned, and the event still waits for it. A row already
+// done keeps it from waiting.
+TEST(deliveries, routing_again_while_one_is_out_keeps_the_event_waiting) {
+    test::temp_dir dir;
+    event_store s(dir.file("d.db"), durability::normal, 1s);
+    const auto id = add_event(s, "a");
+    const auto other = add_event(s, "b");
+    tx t(s);
+    ASSERT_EQ(s.route_event(id, {{"crm", "", false}}, 2000).size(), 1u);
+    EXPECT_TRUE(s.route_event(id, {{"crm", "", false}}, 3000).empty());
+    EXPECT_EQ(s.get(id)->state, event_state::pending);
+    EXPECT_EQ(s.get(id)->next_attempt_at, k_delivering);
+
+    ASSERT_TRUE(s.route_event(other, {{"log", "", true}}, 2000).empty());
+    ASSERT_EQ(s.replay(std::vector<std::int64_t>{other}, 5000), 1u);
+    EXPECT_TRUE(s.route_event(other, {{"log", "", true}}, 5000).empty());
+    EXPECT_EQ(s.get(other)->state, event_state::done);
+}
+
 TEST(deliveries, pending_ones_are_read_per_sink_in_id_order_after_a_cursor) {
     test::temp_dir dir;
     event_store s(dir.file("d.db"), durability::normal, 1s);
