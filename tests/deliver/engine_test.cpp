@@ -167,8 +167,16 @@ TEST(engine, retries_stop_at_max_attempts) {
     e.stop(1s);
 }
 
+// A journal with nothing on disk, for tests that decide only how records go.
+class records_only_journal : public journal {
+  public:
+    std::vector<job> pending(const std::string&, std::int64_t, int) override { return {}; }
+    std::shared_ptr<const json> event(std::int64_t) override { return nullptr; }
+    bool on_disk() const override { return false; }
+};
+
 // Records fail until told otherwise.
-class failing_journal final : public journal {
+class failing_journal final : public records_only_journal {
   public:
     std::atomic<int> failures_left{3};
     std::atomic<int> records{0};
@@ -176,9 +184,6 @@ class failing_journal final : public journal {
         ++records;
         done(failures_left-- <= 0);
     }
-    std::vector<job> pending(const std::string&, std::int64_t, int) override { return {}; }
-    std::shared_ptr<const json> event(std::int64_t) override { return nullptr; }
-    bool on_disk() const override { return false; }
 };
 
 TEST(engine, an_outcome_that_cannot_be_recorded_is_written_again_never_attempted_again) {
@@ -197,7 +202,7 @@ TEST(engine, an_outcome_that_cannot_be_recorded_is_written_again_never_attempted
 }
 
 // Holds each record until the test lets it reach "disk".
-class held_journal final : public journal {
+class held_journal final : public records_only_journal {
   public:
     std::mutex mutex;
     std::vector<std::function<void(bool)>> held;
@@ -216,9 +221,6 @@ class held_journal final : public journal {
         }
         held.clear();
     }
-    std::vector<job> pending(const std::string&, std::int64_t, int) override { return {}; }
-    std::shared_ptr<const json> event(std::int64_t) override { return nullptr; }
-    bool on_disk() const override { return false; }
 };
 
 // An operator who reads "dead" in the log and replays must find the delivery dead in
