@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <future>
 
+#include "solarhook/core/thread_name.hpp"
 #include "solarhook/log/structured.hpp"
 
 namespace solarhook::deliver {
@@ -27,6 +28,7 @@ void engine::start(std::shared_ptr<const route::router> r) {
         poll_();
     });
     thread_ = std::thread([this] {
+        name_this_thread("sh-deliver");
         for (;;) {
             try {
                 io_.run();

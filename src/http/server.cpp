@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <system_error>
 
+#include "solarhook/core/thread_name.hpp"
 #include "solarhook/http/tls_context.hpp"
 #include "solarhook/log/structured.hpp"
 
@@ -80,7 +81,10 @@ void server::start() {
     do_accept();
     threads_.reserve(cfg_.io_threads);
     for (unsigned i = 0; i < cfg_.io_threads; ++i) {
-        threads_.emplace_back([this] { run_io_thread(ioc_); });
+        threads_.emplace_back([this] {
+            name_this_thread("sh-io");
+            run_io_thread(ioc_);
+        });
     }
 }
 

@@ -6,6 +6,7 @@
 #include <future>
 #include <iterator>
 
+#include "solarhook/core/thread_name.hpp"
 #include "solarhook/decode/decoder.hpp"
 #include "solarhook/log/structured.hpp"
 
@@ -28,7 +29,10 @@ store::millis durable_inbox::now_ms() const {
 
 void durable_inbox::start() {
     measure_disk();  // before the first request: a full store refuses from the start
-    dispatcher_ = std::thread([this] { run(); });
+    dispatcher_ = std::thread([this] {
+        name_this_thread("sh-dispatch");
+        run();
+    });
 }
 
 void durable_inbox::stop() {

@@ -1,5 +1,7 @@
 #include "solarhook/log/line_writer.hpp"
 
+#include "solarhook/core/thread_name.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -148,7 +150,10 @@ line_writer::line_writer(int fd, options opts, dropped_line report)
     state_->report = std::move(report);
     // The thread holds the state, not `this`: a writer stuck on a reader that
     // never resumes can be left behind at exit without touching freed memory.
-    std::thread([s = state_] { s->run(); }).detach();
+    std::thread([s = state_] {
+        name_this_thread("sh-log");
+        s->run();
+    }).detach();
 }
 
 line_writer::~line_writer() {

@@ -1,5 +1,7 @@
 #include "solarhook/pipeline/worker_pool.hpp"
 
+#include "solarhook/core/thread_name.hpp"
+
 namespace solarhook {
 
 worker_pool::worker_pool(event_queue& queue, std::vector<std::shared_ptr<handler>> handlers,
@@ -23,7 +25,10 @@ void worker_pool::start() {
     running_ = count_;
     threads_.reserve(count_);
     for (unsigned i = 0; i < count_; ++i) {
-        threads_.emplace_back([this] { run(); });
+        threads_.emplace_back([this] {
+            name_this_thread("sh-worker");
+            run();
+        });
     }
 }
 

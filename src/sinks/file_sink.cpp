@@ -1,5 +1,7 @@
 #include "solarhook/sinks/file_sink.hpp"
 
+#include "solarhook/core/thread_name.hpp"
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -18,7 +20,10 @@ file_sink::file_sink(const sink_config& cfg, boost::asio::io_context& io)
       keep_(cfg.keep),
       fsync_(cfg.fsync == fsync_policy::batch),
       io_(io) {
-    thread_ = std::thread([this] { run_(); });
+    thread_ = std::thread([this] {
+        name_this_thread("sh-file");
+        run_();
+    });
 }
 
 file_sink::~file_sink() {

@@ -5,12 +5,16 @@
 #include <numeric>
 #include <vector>
 
+#include "solarhook/core/thread_name.hpp"
 #include "solarhook/log/structured.hpp"
 
 namespace solarhook::store {
 
 group_committer::group_committer(event_store& store, options opts, commit_observer on_commit)
-    : store_(store), opts_(opts), on_commit_(std::move(on_commit)), writer_([this] { run(); }) {}
+    : store_(store), opts_(opts), on_commit_(std::move(on_commit)), writer_([this] {
+          name_this_thread("sh-writer");
+          run();
+      }) {}
 
 bool group_committer::healthy() const noexcept {
     if (!healthy_.load()) {
