@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <set>
+#include <string_view>
 
 #include "config/read.hpp"
 #include "solarhook/decode/decoder.hpp"
@@ -98,6 +101,30 @@ std::string resolve_refs(const std::string& text, const std::string& key,
         i = end + 1;
     }
     return out;
+}
+
+// RFC 9110 field names are tokens; values are visible characters, spaces and tabs.
+bool is_header_name(std::string_view h) {
+    return !h.empty() && std::all_of(h.begin(), h.end(), [](unsigned char c) {
+        return std::isalnum(c) != 0 ||
+               std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
+                   std::string_view::npos;
+    });
+}
+
+bool is_header_value(std::string_view v) {
+    return std::all_of(v.begin(), v.end(),
+                       [](unsigned char c) { return (c >= 0x20 && c != 0x7f) || c == '\t'; });
+}
+
+bool is_framing_header(std::string_view h) {
+    const auto is = [h](std::string_view name) {
+        return h.size() == name.size() &&
+               std::equal(h.begin(), h.end(), name.begin(), [](char a, char b) {
+                   return std::tolower(static_cast<unsigned char>(a)) == b;
+               });
+    };
+    return is("content-length") || is("transfer-encoding");
 }
 
 std::vector<std::string> string_list(const json& v, const std::string& key) {
@@ -192,6 +219,12 @@ sink_config parse_sink(const std::string& name, const json& v, const std::string
               if (!s.url.starts_with("http://") && !s.url.starts_with("https://")) {
                   fail(k, "must start with http:// or https://");
               }
+              // Checked after ${env:}/${file:} are resolved: a space or line break there
+              // would end the request line and start headers of its own.
+              if (std::any_of(s.url.begin(), s.url.end(),
+                              [](unsigned char c) { return c <= 0x20 || c == 0x7f; })) {
+                  fail(k, "holds a space, line break or control character (encode it: %20)");
+              }
           }}},
         {"method",
          {{sink_kind::http},
@@ -210,12 +243,20 @@ sink_config parse_sink(const std::string& name, const json& v, const std::string
               for (const auto& [h, hv] : x.items()) {
                   const auto hk = k + "." + h;
                   const auto written = get_string(hv, hk);
-                  if (h.empty() || h.find_first_of(" :\r\n") != std::string::npos ||
-                      written.find_first_of("\r\n") != std::string::npos) {
-                      fail(hk, "not a valid header");
+                  if (!is_header_name(h)) {
+                      fail(hk, "not a valid header name (letters, digits and !#$%&'*+-.^_`|~)");
+                  }
+                  if (is_framing_header(h)) {
+                      fail(hk, "is set by the sink from the body it sends");
+                  }
+                  auto value = resolve_refs(written, hk, s.secrets);
+                  // After resolving: a secret with a line break inside would end this
+                  // header and add others. The message never shows the value.
+                  if (!is_header_value(value)) {
+                      fail(hk, "the value holds a line break or control character");
                   }
                   s.headers_written.emplace_back(h, written);
-                  s.headers.emplace_back(h, resolve_refs(written, hk, s.secrets));
+                  s.headers.emplace_back(h, std::move(value));
               }
           }}},
         {"body", {{sink_kind::http}, [&](const json& x, const std::string&) { s.body = x; }}},

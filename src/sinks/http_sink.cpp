@@ -27,6 +27,10 @@ using namespace std::chrono;
 http_url parse_http_url(const std::string& url) {
     http_url u;
     std::string_view rest(url);
+    if (std::any_of(rest.begin(), rest.end(),
+                    [](unsigned char c) { return c <= 0x20 || c == 0x7f; })) {
+        throw std::invalid_argument("the URL holds a space, line break or control character");
+    }
     if (rest.starts_with("https://")) {
         u.tls = true;
         rest.remove_prefix(8);

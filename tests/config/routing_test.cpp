@@ -91,6 +91,36 @@ TEST_F(routing_config_test, printing_shows_references_never_their_values) {
               "POST *** failed");
 }
 
+TEST_F(routing_config_test, a_resolved_value_that_would_break_the_request_is_refused) {
+    // A secret with a line break inside would end its header (or the request line)
+    // and add headers of its own: refused once resolved, the value never shown.
+    ::setenv("SOLARHOOK_TEST_CRM_TOKEN", "abc\r\nX-Injected: yes", 1);
+    auto e = error_of(json::parse(k_example));
+    EXPECT_NE(e.find("'sinks.crm.headers.Authorization': the value holds a line break"),
+              std::string::npos)
+        << e;
+    EXPECT_EQ(e.find("X-Injected"), std::string::npos) << e;
+    ::setenv("SOLARHOOK_TEST_CRM_TOKEN", "crm-secret-123", 1);
+    ::setenv("SOLARHOOK_TEST_SLACK_URL", "https://hooks.slack.test/x HTTP/1.1\r\nX-Evil: 1", 1);
+    e = error_of(json::parse(k_example));
+    EXPECT_NE(e.find("'sinks.slack.url': holds a space, line break"), std::string::npos) << e;
+    EXPECT_EQ(e.find("X-Evil"), std::string::npos) << e;
+
+    const auto header = [](const std::string& name, const std::string& value) {
+        return error_of(json{
+            {"sinks",
+             {{"x", {{"kind", "http"}, {"url", "http://h/"}, {"headers", {{name, value}}}}}}}});
+    };
+    EXPECT_EQ(header("X-Tab", "a\tb"), "no error");
+    EXPECT_NE(header("X-Bell", "a\ab").find("'sinks.x.headers.X-Bell': the value holds"),
+              std::string::npos);
+    EXPECT_NE(header("X Space", "v").find("not a valid header name"), std::string::npos);
+    EXPECT_NE(header("X:Colon", "v").find("not a valid header name"), std::string::npos);
+    EXPECT_NE(header("", "v").find("not a valid header name"), std::string::npos);
+    EXPECT_NE(header("Content-Length", "5").find("is set by the sink"), std::string::npos);
+    EXPECT_NE(header("transfer-encoding", "chunked").find("is set by the sink"), std::string::npos);
+}
+
 TEST_F(routing_config_test, a_missing_reference_is_an_error_naming_it) {
     ::unsetenv("SOLARHOOK_TEST_CRM_TOKEN");
     const auto e = error_of(json::parse(k_example));

@@ -55,6 +55,10 @@ TEST(http_url, parses_what_a_sink_may_name) {
     EXPECT_EQ(parse_http_url("http://h?q").target, "/?q");
     EXPECT_THROW(parse_http_url("ftp://h"), std::invalid_argument);
     EXPECT_THROW(parse_http_url("http://u:p@h/"), std::invalid_argument);
+    // Nothing in a URL may end the request line.
+    EXPECT_THROW(parse_http_url("http://h/x HTTP/1.1\r\nX-Evil: 1"), std::invalid_argument);
+    EXPECT_THROW(parse_http_url("http://h/x\ny"), std::invalid_argument);
+    EXPECT_THROW(parse_http_url(std::string("http://h/x\0y", 12)), std::invalid_argument);
     EXPECT_THROW(parse_http_url("http://h:0/"), std::invalid_argument);
     EXPECT_THROW(parse_http_url("http:///x"), std::invalid_argument);
 }
