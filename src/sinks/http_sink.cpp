@@ -5,9 +5,11 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -140,8 +142,9 @@ struct http_sink::exchange : std::enable_shared_from_this<exchange> {
     http_sink* sink = nullptr;
     std::shared_ptr<bool> alive;
     http_url url;
-    std::string key;  // the pool's: scheme, host and port
-    http::request<http::string_body> req;
+    std::string key;   // the pool's: scheme, host and port
+    std::string head;  // request line and headers, the blank line included
+    std::string body;
     std::optional<http::response_parser<http::string_body>> parser;
     std::shared_ptr<connection> conn;
     std::unique_ptr<tcp::resolver> resolver;
@@ -237,7 +240,7 @@ struct http_sink::exchange : std::enable_shared_from_this<exchange> {
     void write() {
         conn->tcp().expires_after(left());
         conn->with_stream([&](auto& s) {
-            http::async_write(s, req,
+            asio::async_write(s, std::array{asio::buffer(head), asio::buffer(body)},
                               [self = shared_from_this()](const error_code& ec, std::size_t) {
                                   if (ec) {
                                       return self->retry_fresh_or_fail(ec, "writing to");
@@ -311,6 +314,13 @@ http_sink::http_sink(const route::compiled_sink& sink, asio::io_context& io, con
                      asio::ssl::context::no_tlsv1_1);
     // The system CA store (OpenSSL's default paths, which SSL_CERT_FILE overrides).
     tls_.set_default_verify_paths();
+    if (sink_.url && !sink_.url->has_placeholders()) {
+        try {
+            fixed_head_ = head_for_(parse_http_url(sink_.url->render(nlohmann::json::object())));
+        } catch (const std::exception&) {
+            // Left to start(), which turns it into each delivery's permanent error.
+        }
+    }
 }
 
 http_sink::~http_sink() {
@@ -341,6 +351,38 @@ void http_sink::close() {
     idle_.clear();
 }
 
+http_sink::request_head http_sink::head_for_(http_url url) const {
+    request_head h;
+    h.key = fmt::format("{}://{}:{}", url.tls ? "https" : "http", url.host, url.port);
+    const bool default_port = url.port == (url.tls ? "443" : "80");
+    const bool v6 = url.host.find(':') != std::string::npos;
+    const auto host = v6 ? "[" + url.host + "]" : url.host;
+    // Written once per URL rather than through a Beast message per request: the
+    // same bytes, without a field list to build and walk on every delivery. Names
+    // and values were checked at load (config/routing.cpp): no line breaks.
+    const auto& headers = sink_.config.headers;
+    const auto configured = [&headers](std::string_view name) {
+        return std::any_of(headers.begin(), headers.end(),
+                           [name](const auto& kv) { return beast::iequals(kv.first, name); });
+    };
+    h.text = fmt::format("{} {} HTTP/1.1\r\n", sink_.config.method, url.target);
+    const std::pair<std::string_view, std::string> defaults[] = {
+        {"Host", default_port ? host : host + ":" + url.port},
+        {"User-Agent", "solarhook/" SOLARHOOK_VERSION},
+        {"Content-Type", "application/json"}};
+    for (const auto& [name, value] : defaults) {
+        if (!configured(name)) {
+            fmt::format_to(std::back_inserter(h.text), "{}: {}\r\n", name, value);
+        }
+    }
+    for (const auto& [name, value] : headers) {
+        fmt::format_to(std::back_inserter(h.text), "{}: {}\r\n", name, value);
+    }
+    h.text += "Content-Length: ";
+    h.url = std::move(url);
+    return h;
+}
+
 void http_sink::start(const nlohmann::json& normalized,
                       std::function<void(deliver::attempt_result)> done) {
     auto x = std::make_shared<exchange>();
@@ -348,37 +390,30 @@ void http_sink::start(const nlohmann::json& normalized,
     x->alive = alive_;
     x->done = std::move(done);
     x->deadline = steady_clock::now() + sink_.config.timeout;
-    try {
-        x->url = parse_http_url(sink_.url->render(normalized, route::text_escape::url));
-    } catch (const std::exception& e) {
-        asio::post(io_, [x, why = std::string(e.what())] {
-            x->finish(deliver::attempt_result{
-                deliver::attempt_kind::permanent, "bad URL: " + why, {}, {}, {}});
-        });
-        return;
+    std::optional<request_head> rendered;
+    if (!fixed_head_) {
+        try {
+            rendered =
+                head_for_(parse_http_url(sink_.url->render(normalized, route::text_escape::url)));
+        } catch (const std::exception& e) {
+            asio::post(io_, [x, why = std::string(e.what())] {
+                x->finish(deliver::attempt_result{
+                    deliver::attempt_kind::permanent, "bad URL: " + why, {}, {}, {}});
+            });
+            return;
+        }
     }
-    x->key = fmt::format("{}://{}:{}", x->url.tls ? "https" : "http", x->url.host, x->url.port);
-    x->req.method(sink_.config.method == "PUT"     ? http::verb::put
-                  : sink_.config.method == "PATCH" ? http::verb::patch
-                                                   : http::verb::post);
-    x->req.target(x->url.target);
-    x->req.version(11);
-    const bool default_port = x->url.port == (x->url.tls ? "443" : "80");
-    const bool v6 = x->url.host.find(':') != std::string::npos;
-    const auto host = v6 ? "[" + x->url.host + "]" : x->url.host;
-    x->req.set(http::field::host, default_port ? host : host + ":" + x->url.port);
-    x->req.set(http::field::user_agent, "solarhook/" SOLARHOOK_VERSION);
-    x->req.set(http::field::content_type, "application/json");
-    for (const auto& [name, value] : sink_.config.headers) {
-        x->req.set(name, value);
-    }
+    const auto& h = fixed_head_ ? *fixed_head_ : *rendered;
+    x->url = h.url;
+    x->key = h.key;
     const auto text = [](const nlohmann::json& j) {
         return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     };
     // The event is dumped where it is, never copied: it holds the whole raw payload.
-    x->req.body() = sink_.body ? text(sink_.body->render(normalized)) : text(normalized);
-    x->req.keep_alive(true);
-    x->req.prepare_payload();
+    x->body = sink_.body ? text(sink_.body->render(normalized)) : text(normalized);
+    x->head.reserve(h.text.size() + 24);
+    x->head = h.text;
+    fmt::format_to(std::back_inserter(x->head), "{}\r\n\r\n", x->body.size());
     x->begin();
 }
 

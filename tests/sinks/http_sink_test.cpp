@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
+#include <cctype>
+#include <map>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
@@ -105,7 +109,35 @@ TEST(http_sink, posts_the_rendered_body_and_headers_and_keeps_the_connection) {
     EXPECT_EQ(reqs[0]["headers"]["Authorization"], "Bearer s3cret");
     EXPECT_EQ(reqs[0]["headers"]["Content-Type"], "application/json");
     EXPECT_EQ(reqs[0]["method"], "POST");
+    EXPECT_EQ(reqs[0]["headers"]["Host"], server.url("").substr(7));  // 127.0.0.1:port
+    EXPECT_EQ(reqs[0]["headers"]["User-Agent"], "solarhook/" SOLARHOOK_VERSION);
     EXPECT_EQ(reqs[0]["client_port"], reqs[2]["client_port"]) << "one kept-alive connection";
+}
+
+TEST(http_sink, a_configured_header_replaces_the_default_of_that_name) {
+    test::http_recorder server;
+    boost::asio::io_context io;
+    http_sink h(http_of({{"url", server.url("/ok")},
+                         {"headers",
+                          {{"content-type", "application/vnd.crm+json"},
+                           {"User-Agent", "crm-sync"},
+                           {"X-Trace", "a\tb"}}}}),
+                io);
+    EXPECT_EQ(attempt(h, io, k_event).kind, deliver::attempt_kind::success);
+    const auto r = server.requests().at(0);
+    std::map<std::string, std::vector<std::string>> seen;  // lower-cased name -> values
+    for (const auto& kv : r["header_list"]) {
+        auto name = kv[0].get<std::string>();
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        seen[name].push_back(kv[1].get<std::string>());
+    }
+    using values = std::vector<std::string>;
+    EXPECT_EQ(seen["content-type"], values{"application/vnd.crm+json"});
+    EXPECT_EQ(seen["user-agent"], values{"crm-sync"});
+    EXPECT_EQ(seen["x-trace"], values{"a\tb"});
+    EXPECT_EQ(seen["host"].size(), 1u);
+    EXPECT_EQ(seen["content-length"], values{std::to_string(r["body"].get<std::string>().size())});
 }
 
 TEST(http_sink, without_a_body_it_sends_the_normalized_event_with_the_method_asked) {

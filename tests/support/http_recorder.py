@@ -48,7 +48,9 @@ class Handler(BaseHTTPRequestHandler):
             with open(args.log, "a") as f:
                 f.write(json.dumps({"t": time.time(), "method": self.command, "path": self.path,
                                     "client_port": self.client_address[1],
-                                    "headers": dict(self.headers), "body": body}) + "\n")
+                                    "headers": dict(self.headers),
+                                    "header_list": [[k, v] for k, v in self.headers.items()],
+                                    "body": body}) + "\n")
         parts = self.path.split("?")[0].strip("/").split("/")
         if parts[0] == "provider":
             return self.provider(body)

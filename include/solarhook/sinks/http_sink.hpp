@@ -56,6 +56,13 @@ class http_sink final : public deliver::sink_driver {
   private:
     static const clock& default_clock();
     friend struct exchange;
+    // Everything of a request to `url` but its Content-Length value and body.
+    struct request_head {
+        http_url url;
+        std::string key;   // the pool's
+        std::string text;  // up to and including "Content-Length: "
+    };
+    request_head head_for_(http_url url) const;
     std::shared_ptr<connection> take_idle_(const std::string& key);
     void give_back_(const std::string& key, std::shared_ptr<connection> c);
 
@@ -63,6 +70,7 @@ class http_sink final : public deliver::sink_driver {
     boost::asio::io_context& io_;
     const clock& clock_;
     boost::asio::ssl::context tls_;
+    std::optional<request_head> fixed_head_;  // a URL without placeholders: built once
     std::map<std::string, std::vector<std::shared_ptr<connection>>> idle_;
     bool closed_ = false;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
