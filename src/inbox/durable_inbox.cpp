@@ -29,10 +29,31 @@ store::millis durable_inbox::now_ms() const {
 
 void durable_inbox::start() {
     measure_disk();  // before the first request: a full store refuses from the start
+    release_unrouted_();
     dispatcher_ = std::thread([this] {
         name_this_thread("sh-dispatch");
         run();
     });
+}
+
+void durable_inbox::release_unrouted_() {
+    // Before any request: rows inserted claimed by this run must not be released.
+    // If the store fails now, the dispatcher tries again each round.
+    auto result = std::make_shared<std::promise<std::optional<std::size_t>>>();
+    auto got = result->get_future();
+    auto n = std::make_shared<std::size_t>(0);
+    committer_.submit([n, now = now_ms()](store::event_store& s) { *n = s.release_unrouted(now); },
+                      [result, n](const std::optional<store::store_error>& err) {
+                          result->set_value(err ? std::nullopt : std::optional(*n));
+                      });
+    const auto released = got.get();
+    unrouted_released_ = released.has_value();
+    if (!released) {
+        log::error("cannot look for events a stop left unrouted; retrying");
+    } else if (*released > 0) {
+        log::info("events accepted before the last stop and not yet routed are dispatched now",
+                  {{"events", *released}});
+    }
 }
 
 void durable_inbox::stop() {
@@ -117,6 +138,11 @@ void durable_inbox::store(std::vector<inbox_entry> entries, std::string request_
         std::vector<std::optional<std::int64_t>> ids;
         std::string request_id;
         clock::time_point now;
+        std::size_t routable = 0;  // events that go to a worker once stored
+        // Queue slots taken inside the transaction: the rows then go in claimed
+        // (store::new_event::claimed) and to the workers after the commit, which
+        // cannot be refused. Without them the rows wait to be dispatched.
+        std::optional<event_queue::reservation> slots;
     };
     auto b = std::make_shared<batch>();
     b->now = clock_.now();
@@ -132,6 +158,9 @@ void durable_inbox::store(std::vector<inbox_entry> entries, std::string request_
     for (auto& e : entries) {
         e.routable = e.event.type == event_type::unclassified && opts_.routes_unclassified &&
                      opts_.routes_unclassified(e.event);
+        if (e.event.type != event_type::unclassified || e.routable) {
+            ++b->routable;
+        }
     }
     b->entries = std::move(entries);
     // Each row costs its payloads and, about, a key and index entries on disk.
@@ -144,10 +173,19 @@ void durable_inbox::store(std::vector<inbox_entry> entries, std::string request_
     const auto now = to_unix_ms(b->now);
     const auto expires = to_unix_ms(b->now + opts_.dedup_ttl);
     committer_.submit(
-        [b, now, expires](store::event_store& s) {
+        [this, b, now, expires](store::event_store& s) {
+            // This may run again (another operation of the batch failed): slots
+            // from the earlier run go back first.
+            b->slots.reset();
+            if (b->routable > 0) {
+                if (auto r = queue_.try_reserve(b->routable)) {
+                    b->slots.emplace(std::move(*r));
+                }
+            }
             for (std::size_t i = 0; i < b->rows.size(); ++i) {
                 const bool unclassified =
                     b->entries[i].event.type == event_type::unclassified && !b->entries[i].routable;
+                b->rows[i].claimed = b->slots.has_value() && !unclassified;
                 b->ids[i] = s.insert_event(
                     b->rows[i], now, expires,
                     unclassified ? store::event_state::quarantined : store::event_state::pending,
@@ -156,6 +194,7 @@ void durable_inbox::store(std::vector<inbox_entry> entries, std::string request_
         },
         [this, b, done = std::move(done)](const std::optional<store::store_error>& err) {
             if (err) {
+                b->slots.reset();
                 log::error("event store unavailable",
                            {{"request_id", b->request_id}, {"error", err->what()}});
                 done(problem{errc::store_unavailable,
@@ -171,11 +210,19 @@ void durable_inbox::store(std::vector<inbox_entry> entries, std::string request_
                 }
                 results.push_back(store_result::stored);
                 auto& e = b->entries[i];
-                if ((e.event.type != event_type::unclassified || e.routable) && claim(*b->ids[i])) {
+                if (e.event.type == event_type::unclassified && !e.routable) {
+                    continue;
+                }
+                if (b->slots) {
+                    claim(*b->ids[i]);  // a new row: nobody holds it
+                    b->slots->push(queued_event{std::move(e.event), e.key, b->request_id, b->now,
+                                                *b->ids[i], 0, true, nullptr});
+                } else if (claim(*b->ids[i])) {
                     push_claimed(queued_event{std::move(e.event), e.key, b->request_id, b->now,
-                                              *b->ids[i], 0, nullptr});
+                                              *b->ids[i], 0, false, nullptr});
                 }
             }
+            b->slots.reset();  // what duplicates left unused
             done(std::move(results));
         });
 }
@@ -217,8 +264,8 @@ void durable_inbox::on_processed(const queued_event& ev, const std::string* erro
         return;
     }
     try {
-        outcome o{ev.id, ev.plan ? outcome::routed : outcome::done, ev.attempts + 1, 0,
-                  {},    error == nullptr ? ev.plan : nullptr};
+        outcome o{ev.id, ev.plan ? outcome::routed : outcome::done, ev.attempts + 1,    0,
+                  {},    error == nullptr ? ev.plan : nullptr,      ev.inserted_waiting};
         if (error != nullptr) {
             o.error = *error;
             const auto now = clock_.now();
@@ -263,10 +310,10 @@ void durable_inbox::record_(outcome o, int failures) {
         [o, pending, now = now_ms()](store::event_store& s) {
             switch (o.kind) {
                 case outcome::routed:
-                    *pending = s.route_event(o.id, o.plan->sinks, now);
+                    *pending = s.route_event(o.id, o.plan->sinks, now, o.inserted_waiting);
                     break;
                 case outcome::done:
-                    s.mark_done(o.id);
+                    s.mark_done(o.id, o.inserted_waiting);
                     break;
                 case outcome::retry:
                     s.schedule_retry(o.id, o.attempts, o.next_at, o.error);
@@ -387,7 +434,7 @@ bool durable_inbox::dispatch_due() {
         }
         if (!push_claimed(queued_event{std::move(std::get<decoded_event>(decoded)), row.key,
                                        row.request_id, from_unix_ms(row.received_at), row.id,
-                                       row.attempts, nullptr})) {
+                                       row.attempts, false, nullptr})) {
             // Queue full: the cursor stays before this row, and the queue wakes the
             // dispatcher once a quarter of it is free again.
             queue_.notify_when_room(std::max<std::size_t>(1, queue_.capacity() / 4),
@@ -518,6 +565,9 @@ void durable_inbox::run() {
     for (;;) {
         measure_disk();
         retry_unrecorded();
+        if (!unrouted_released_) {
+            release_unrouted_();
+        }
         // No cap per round: a backlog (a crash, an outage, a replay) is walked in
         // batches for as long as the queue takes them.
         while (dispatch_due()) {

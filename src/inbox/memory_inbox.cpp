@@ -35,7 +35,7 @@ void memory_inbox::store(std::vector<inbox_entry> entries, std::string request_i
                        {"event", nlohmann::json::parse(e.event.canonical, nullptr, false)}});
             continue;
         }
-        queued_event q{std::move(e.event), std::move(e.key), request_id, now, 0, 0, nullptr};
+        queued_event q{std::move(e.event), std::move(e.key), request_id, now, 0, 0, false, nullptr};
         try {
             slots->push(std::move(q));  // moves from `q` only once it has succeeded
         } catch (...) {

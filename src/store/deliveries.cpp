@@ -61,7 +61,7 @@ std::optional<delivery_state> parse_delivery_state(std::string_view s) noexcept 
 
 std::vector<delivery_row> event_store::route_event(std::int64_t event_id,
                                                    const std::vector<new_delivery>& sinks,
-                                                   millis now) {
+                                                   millis now, bool inserted_waiting) {
     // One statement per sink: a new row, or a dead one made pending again; RETURNING
     // gives what became pending. A row pending already (a crash between routing
     // and delivery) is not returned: the engine reads it back from the table.
@@ -114,16 +114,21 @@ std::vector<delivery_row> event_store::route_event(std::int64_t event_id,
     }
     if (!waiting) {
         db_.cached(
-               "UPDATE events SET state='done', attempts=attempts+1, last_error=NULL "
+               "UPDATE events SET state='done', attempts=attempts+?2, last_error=NULL "
                "WHERE id=?1 AND state='pending'")
             .bind(1, event_id)
+            .bind(2, inserted_waiting ? 0 : 1)
             .run();
     } else {
+        // A row inserted waiting is written only if something (release_unrouted, at a
+        // start whose store failed) made it due meanwhile: the usual case reads it
+        // and writes nothing.
         db_.cached(
-               "UPDATE events SET attempts=attempts+1, next_attempt_at=?2, last_error=NULL "
-               "WHERE id=?1 AND state='pending'")
+               "UPDATE events SET attempts=attempts+?3, next_attempt_at=?2, last_error=NULL "
+               "WHERE id=?1 AND state='pending' AND (?3 = 1 OR next_attempt_at != ?2)")
             .bind(1, event_id)
             .bind(2, k_delivering)
+            .bind(3, inserted_waiting ? 0 : 1)
             .run();
     }
     return out;

@@ -278,9 +278,11 @@ std::optional<std::int64_t> event_store::insert_event(const new_event& e, millis
         .run();
     auto& ins = db_.cached(
         "INSERT INTO events(type, dedup_key, raw, typed, received_at, state, attempts, "
-        "next_attempt_at, request_id, last_error) VALUES(?1, ?2, ?3, ?4, ?5, ?7, 0, ?5, ?6, ?8)");
+        "next_attempt_at, request_id, last_error) VALUES(?1, ?2, ?3, ?4, ?5, ?7, ?9, ?10, ?6, ?8)");
     ins.bind_ref(1, e.type).bind_ref(2, e.key).bind_ref(3, e.raw).bind_ref(4, e.typed);
     ins.bind(5, now).bind_ref(6, e.request_id).bind_ref(7, state_name(initial));
+    const bool claimed = e.claimed && initial == event_state::pending;
+    ins.bind(9, claimed ? 1 : 0).bind(10, claimed ? k_delivering : now);
     if (reason.empty()) {
         ins.bind_null(8);
     } else {
@@ -306,12 +308,21 @@ std::int64_t event_store::insert_quarantined(const std::string& type, const std:
     return id;
 }
 
-void event_store::mark_done(std::int64_t id) {
+void event_store::mark_done(std::int64_t id, bool counted) {
     db_.cached(
-           "UPDATE events SET state='done', attempts=attempts+1, last_error=NULL "
+           "UPDATE events SET state='done', attempts=attempts+?2, last_error=NULL "
            "WHERE id=?1 AND state='pending'")
         .bind(1, id)
+        .bind(2, counted ? 0 : 1)
         .run();
+}
+
+std::size_t event_store::release_unrouted(millis now) {
+    auto st = db_.prepare(
+        "UPDATE events SET next_attempt_at=?1 WHERE state='pending' AND next_attempt_at=?2 "
+        "AND NOT EXISTS (SELECT 1 FROM deliveries WHERE event_id=events.id AND state=0)");
+    st.bind(1, now).bind(2, k_delivering).run();
+    return static_cast<std::size_t>(db_.changes());
 }
 
 void event_store::schedule_retry(std::int64_t id, int attempts, millis next_at,

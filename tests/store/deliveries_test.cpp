@@ -20,6 +20,94 @@ std::int64_t add_event(event_store& s, const std::string& key, millis now = 1000
                            now, now + 3'600'000);
 }
 
+std::int64_t add_claimed(event_store& s, const std::string& key, millis now = 1000) {
+    tx t(s);
+    new_event e{"customer_created", key, R"({"pkcustomerid":1})", "{}", "r"};
+    e.claimed = true;
+    return *s.insert_event(e, now, now + 3'600'000);
+}
+
+TEST(deliveries, a_claimed_row_waits_from_its_insert_and_routing_it_writes_no_event_row) {
+    test::temp_dir dir;
+    event_store s(dir.file("d.db"), durability::normal, 1s);
+    const auto id = add_claimed(s, "a");
+    auto ev = s.get(id);
+    EXPECT_EQ(ev->state, event_state::pending);
+    EXPECT_EQ(ev->next_attempt_at, k_delivering);
+    EXPECT_EQ(ev->attempts, 1) << "its attempt is under way";
+    EXPECT_TRUE(s.due(1'000'000'000, 10).empty()) << "the dispatcher leaves it to its worker";
+    EXPECT_FALSE(s.next_due_after(0).has_value());
+
+    const auto changes_before = sqlite3_total_changes(s.db().handle());
+    std::vector<delivery_row> pending;
+    {
+        tx t(s);
+        pending = s.route_event(id, {{"log", "", true}, {"crm", "c1", false}}, 2000, true);
+    }
+    ASSERT_EQ(pending.size(), 1u);
+    EXPECT_EQ(pending[0].received_at, 1000);
+    // Two delivery rows inserted, and nothing else written: the event row was ready.
+    EXPECT_EQ(sqlite3_total_changes(s.db().handle()) - changes_before, 2);
+    ev = s.get(id);
+    EXPECT_EQ(ev->next_attempt_at, k_delivering);
+    EXPECT_EQ(ev->attempts, 1);
+    {
+        tx t(s);
+        s.record_delivery({pending[0].id, id, delivery_state::done, 1, 0, "", 200, "ok"}, 3000);
+    }
+    EXPECT_EQ(s.get(id)->state, event_state::done);
+
+    // Routed to the log only, or handled without a plan: done, the attempt counted once.
+    const auto logged = add_claimed(s, "b");
+    {
+        tx t(s);
+        EXPECT_TRUE(s.route_event(logged, {{"log", "", true}}, 2000, true).empty());
+    }
+    EXPECT_EQ(s.get(logged)->state, event_state::done);
+    EXPECT_EQ(s.get(logged)->attempts, 1);
+    const auto planless = add_claimed(s, "c");
+    {
+        tx t(s);
+        s.mark_done(planless, true);
+    }
+    EXPECT_EQ(s.get(planless)->state, event_state::done);
+    EXPECT_EQ(s.get(planless)->attempts, 1);
+}
+
+TEST(deliveries, rows_a_stop_left_claimed_and_unrouted_are_released_and_no_other) {
+    test::temp_dir dir;
+    event_store s(dir.file("d.db"), durability::normal, 1s);
+    const auto unrouted = add_claimed(s, "a");
+    const auto routed = add_claimed(s, "b");
+    const auto plain = add_event(s, "c");  // due at 1000 already
+    {
+        tx t(s);
+        ASSERT_EQ(s.route_event(routed, {{"crm", "", false}}, 2000, true).size(), 1u);
+        s.mark_done(plain);
+    }
+    {
+        tx t(s);
+        EXPECT_EQ(s.release_unrouted(5000), 1u);
+    }
+    EXPECT_EQ(s.get(unrouted)->next_attempt_at, 5000);
+    EXPECT_EQ(s.get(routed)->next_attempt_at, k_delivering) << "its delivery is out";
+    EXPECT_EQ(s.get(plain)->state, event_state::done);
+    const auto due = s.due(5000, 10);
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(due[0].id, unrouted);
+
+    // Released while its worker was still routing it (a start whose store failed,
+    // retried by the dispatcher): the routing puts it back to waiting, counting no
+    // second attempt.
+    {
+        tx t(s);
+        ASSERT_EQ(s.route_event(unrouted, {{"crm", "", false}}, 6000, true).size(), 1u);
+    }
+    EXPECT_EQ(s.get(unrouted)->next_attempt_at, k_delivering);
+    EXPECT_EQ(s.get(unrouted)->attempts, 1);
+    EXPECT_TRUE(s.due(1'000'000'000, 10).empty());
+}
+
 TEST(deliveries, routing_an_event_keeps_a_row_per_sink_and_the_event_waits_for_them) {
     test::temp_dir dir;
     event_store s(dir.file("d.db"), durability::normal, 1s);

@@ -111,6 +111,7 @@ class durable_inbox final : public inbox {
         store::millis next_at;
         std::string error;
         std::shared_ptr<const delivery_plan> plan;  // routed
+        bool inserted_waiting = false;              // routed or done: see queued_event
     };
     struct unrecorded {
         clock::time_point at;
@@ -120,6 +121,8 @@ class durable_inbox final : public inbox {
     static constexpr std::chrono::milliseconds k_outcome_retry_first{100};
     static constexpr std::chrono::milliseconds k_outcome_retry_max{30'000};
     void record_(outcome o, int failures);
+    // Makes due the rows a stop left claimed but unrouted; sets unrouted_released_.
+    void release_unrouted_();
     void retry_unrecorded();
     void run();
     // One batch of due rows onto the queue; true if there may be more right now.
@@ -158,7 +161,8 @@ class durable_inbox final : public inbox {
     std::mutex inflight_mutex_;
     std::unordered_set<std::int64_t> inflight_;  // queued or being handled
     std::unordered_set<std::int64_t> released_since_read_;
-    store::due_cursor cursor_;  // the dispatcher's walk; its thread only
+    store::due_cursor cursor_;        // the dispatcher's walk; its thread only
+    bool unrouted_released_ = false;  // start(), then the dispatcher's thread only
 
     std::mutex mutex_;
     std::condition_variable wake_;

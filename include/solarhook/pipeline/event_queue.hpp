@@ -38,6 +38,8 @@ struct queued_event {
     clock::time_point received_at;
     std::int64_t id = 0;  // journal row id; 0 when the store is in memory
     int attempts = 0;     // earlier failed attempts
+    // Its row was inserted waiting for this routing (store::new_event::claimed).
+    bool inserted_waiting = false;
     // Set by the routing stage on a worker, read by the worker's completion hook.
     mutable std::shared_ptr<const delivery_plan> plan;
 };

@@ -36,6 +36,11 @@ struct new_event {
     std::string raw;    // the event object as received
     std::string typed;  // the typed fields as JSON
     std::string request_id;
+    // Taken by a worker of this process as soon as it is committed: inserted
+    // waiting for its routing (next_attempt_at k_delivering, its first attempt
+    // counted), so routing needs no second write to the row when deliveries are
+    // out. One a crash leaves unrouted is found by release_unrouted().
+    bool claimed = false;
 };
 
 struct stored_event {
@@ -153,7 +158,8 @@ class event_store {
     std::int64_t insert_quarantined(const std::string& type, const std::string& raw,
                                     const std::string& reason, const std::string& request_id,
                                     millis now);
-    void mark_done(std::int64_t id);
+    // `counted`: the insert counted this attempt already (new_event::claimed).
+    void mark_done(std::int64_t id, bool counted = false);
     void schedule_retry(std::int64_t id, int attempts, millis next_at, const std::string& error);
     void mark_dead(std::int64_t id, int attempts, const std::string& error);
 
@@ -198,8 +204,15 @@ class event_store {
     // one is made pending again; a done one stays done), then the event waits for
     // its pending deliveries (k_delivering) or, with none, is done. Returns every
     // pending delivery of the event.
+    // `inserted_waiting`: the first routing of a new_event::claimed row, which waits
+    // and has its attempt counted already.
     std::vector<delivery_row> route_event(std::int64_t event_id,
-                                          const std::vector<new_delivery>& sinks, millis now);
+                                          const std::vector<new_delivery>& sinks, millis now,
+                                          bool inserted_waiting = false);
+    // Makes due (at `now`) every pending event left waiting with no pending delivery:
+    // inserted claimed, then the process stopped before its routing was committed.
+    // Run before the dispatcher starts; returns how many.
+    std::size_t release_unrouted(millis now);
     // Records an attempt; the event is done once none of its deliveries is pending.
     void record_delivery(const delivery_outcome& o, millis now);
     // Pending deliveries to `sink` with an id after `after_id`, in id order.
