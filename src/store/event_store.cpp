@@ -318,11 +318,24 @@ void event_store::mark_done(std::int64_t id, bool counted) {
 }
 
 std::size_t event_store::release_unrouted(millis now) {
+    // It reads every waiting event and its deliveries once (100,000 pending deliveries:
+    // about 4 MB of index pages). Through a small page cache, so the read leaves the
+    // writer's cache (and the daemon's RSS) as it found it.
+    auto size = db_.prepare("PRAGMA cache_size");
+    const auto cache_size = size.step() ? size.int_at(0) : -2000;
+    db_.exec("PRAGMA cache_size=-256");
     auto st = db_.prepare(
         "UPDATE events SET next_attempt_at=?1 WHERE state='pending' AND next_attempt_at=?2 "
         "AND NOT EXISTS (SELECT 1 FROM deliveries WHERE event_id=events.id AND state=0)");
-    st.bind(1, now).bind(2, k_delivering).run();
-    return static_cast<std::size_t>(db_.changes());
+    try {
+        st.bind(1, now).bind(2, k_delivering).run();
+    } catch (...) {
+        db_.exec(fmt::format("PRAGMA cache_size={}", cache_size));
+        throw;
+    }
+    const auto n = static_cast<std::size_t>(db_.changes());
+    db_.exec(fmt::format("PRAGMA cache_size={}", cache_size));
+    return n;
 }
 
 void event_store::schedule_retry(std::int64_t id, int attempts, millis next_at,

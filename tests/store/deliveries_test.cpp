@@ -85,10 +85,16 @@ TEST(deliveries, rows_a_stop_left_claimed_and_unrouted_are_released_and_no_other
         ASSERT_EQ(s.route_event(routed, {{"crm", "", false}}, 2000, true).size(), 1u);
         s.mark_done(plain);
     }
+    const auto cache_size = [&s] {
+        auto st = s.db().prepare("PRAGMA cache_size");
+        return st.step() ? st.int_at(0) : 0;
+    };
+    s.db().exec("PRAGMA cache_size=-3000");
     {
         tx t(s);
         EXPECT_EQ(s.release_unrouted(5000), 1u);
     }
+    EXPECT_EQ(cache_size(), -3000) << "its small read cache is undone";
     EXPECT_EQ(s.get(unrouted)->next_attempt_at, 5000);
     EXPECT_EQ(s.get(routed)->next_attempt_at, k_delivering) << "its delivery is out";
     EXPECT_EQ(s.get(plain)->state, event_state::done);
