@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <boost/beast/core/string.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -118,13 +120,8 @@ bool is_header_value(std::string_view v) {
 }
 
 bool is_framing_header(std::string_view h) {
-    const auto is = [h](std::string_view name) {
-        return h.size() == name.size() &&
-               std::equal(h.begin(), h.end(), name.begin(), [](char a, char b) {
-                   return std::tolower(static_cast<unsigned char>(a)) == b;
-               });
-    };
-    return is("content-length") || is("transfer-encoding");
+    return boost::beast::iequals(h, "Content-Length") ||
+           boost::beast::iequals(h, "Transfer-Encoding");
 }
 
 std::vector<std::string> string_list(const json& v, const std::string& key) {
