@@ -141,9 +141,9 @@ struct http_sink::connection {
 struct http_sink::exchange : std::enable_shared_from_this<exchange> {
     http_sink* sink = nullptr;
     std::shared_ptr<bool> alive;
-    http_url url;
-    std::string key;   // the pool's: scheme, host and port
-    std::string head;  // request line and headers, the blank line included
+    // Shared with the sink (a fixed URL) or this attempt's own: never copied per attempt.
+    std::shared_ptr<const request_head> request;
+    std::string length;  // the Content-Length value and the blank line
     std::string body;
     std::optional<http::response_parser<http::string_body>> parser;
     std::shared_ptr<connection> conn;
@@ -166,11 +166,11 @@ struct http_sink::exchange : std::enable_shared_from_this<exchange> {
     }
 
     void fail(const error_code& ec, std::string_view during) {
-        std::string why =
-            ec == beast::error::timeout
-                ? fmt::format("timed out after {} ms ({})", sink->sink_.config.timeout.count(),
-                              during)
-                : fmt::format("{} {}:{}: {}", during, url.host, url.port, ec.message());
+        std::string why = ec == beast::error::timeout
+                              ? fmt::format("timed out after {} ms ({})",
+                                            sink->sink_.config.timeout.count(), during)
+                              : fmt::format("{} {}:{}: {}", during, request->url.host,
+                                            request->url.port, ec.message());
         if (during == "TLS handshake with" && conn && conn->ssl) {
             const long v = SSL_get_verify_result(conn->ssl->native_handle());
             if (v != X509_V_OK) {
@@ -181,7 +181,7 @@ struct http_sink::exchange : std::enable_shared_from_this<exchange> {
     }
 
     void begin() {
-        if (auto idle = sink->take_idle_(key)) {
+        if (auto idle = sink->take_idle_(request->key)) {
             conn = std::move(idle);
             reused = true;
             write();
@@ -192,10 +192,10 @@ struct http_sink::exchange : std::enable_shared_from_this<exchange> {
 
     void connect() {
         reused = false;
-        conn = std::make_shared<connection>(sink->io_, sink->tls_, url.tls);
+        conn = std::make_shared<connection>(sink->io_, sink->tls_, request->url.tls);
         resolver = std::make_unique<tcp::resolver>(sink->io_);
         resolver->async_resolve(
-            url.host, url.port,
+            request->url.host, request->url.port,
             [self = shared_from_this()](const error_code& ec, tcp::resolver::results_type r) {
                 if (ec) {
                     return self->fail(ec, "resolving");
@@ -217,13 +217,14 @@ struct http_sink::exchange : std::enable_shared_from_this<exchange> {
         }
         auto* ssl = conn->ssl->native_handle();
         error_code ec;
-        if (SSL_set_tlsext_host_name(ssl, url.host.c_str()) != 1) {
+        if (SSL_set_tlsext_host_name(ssl, request->url.host.c_str()) != 1) {
             ec.assign(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
             return fail(ec, "setting SNI for");
         }
         if (sink->sink_.config.tls_verify) {
             conn->ssl->set_verify_mode(asio::ssl::verify_peer);
-            conn->ssl->set_verify_callback(asio::ssl::host_name_verification(url.host), ec);
+            conn->ssl->set_verify_callback(asio::ssl::host_name_verification(request->url.host),
+                                           ec);
         } else {
             conn->ssl->set_verify_mode(asio::ssl::verify_none);
         }
@@ -240,13 +241,16 @@ struct http_sink::exchange : std::enable_shared_from_this<exchange> {
     void write() {
         conn->tcp().expires_after(left());
         conn->with_stream([&](auto& s) {
-            asio::async_write(s, std::array{asio::buffer(head), asio::buffer(body)},
-                              [self = shared_from_this()](const error_code& ec, std::size_t) {
-                                  if (ec) {
-                                      return self->retry_fresh_or_fail(ec, "writing to");
-                                  }
-                                  self->read();
-                              });
+            asio::async_write(
+                s,
+                std::array<asio::const_buffer, 3>{asio::buffer(request->text), asio::buffer(length),
+                                                  asio::buffer(body)},
+                [self = shared_from_this()](const error_code& ec, std::size_t) {
+                    if (ec) {
+                        return self->retry_fresh_or_fail(ec, "writing to");
+                    }
+                    self->read();
+                });
         });
     }
 
@@ -296,7 +300,7 @@ struct http_sink::exchange : std::enable_shared_from_this<exchange> {
             }
         }
         if (!ec && res.keep_alive() && *alive) {
-            sink->give_back_(key, std::move(conn));
+            sink->give_back_(request->key, std::move(conn));
         }
         finish(std::move(r));
     }
@@ -316,7 +320,8 @@ http_sink::http_sink(const route::compiled_sink& sink, asio::io_context& io, con
     tls_.set_default_verify_paths();
     if (sink_.url && !sink_.url->has_placeholders()) {
         try {
-            fixed_head_ = head_for_(parse_http_url(sink_.url->render(nlohmann::json::object())));
+            fixed_head_ = std::make_shared<const request_head>(
+                head_for_(parse_http_url(sink_.url->render(nlohmann::json::object()))));
         } catch (const std::exception&) {
             // Left to start(), which turns it into each delivery's permanent error.
         }
@@ -390,11 +395,12 @@ void http_sink::start(const nlohmann::json& normalized,
     x->alive = alive_;
     x->done = std::move(done);
     x->deadline = steady_clock::now() + sink_.config.timeout;
-    std::optional<request_head> rendered;
-    if (!fixed_head_) {
+    if (fixed_head_) {
+        x->request = fixed_head_;
+    } else {
         try {
-            rendered =
-                head_for_(parse_http_url(sink_.url->render(normalized, route::text_escape::url)));
+            x->request = std::make_shared<const request_head>(
+                head_for_(parse_http_url(sink_.url->render(normalized, route::text_escape::url))));
         } catch (const std::exception& e) {
             asio::post(io_, [x, why = std::string(e.what())] {
                 x->finish(deliver::attempt_result{
@@ -403,17 +409,12 @@ void http_sink::start(const nlohmann::json& normalized,
             return;
         }
     }
-    const auto& h = fixed_head_ ? *fixed_head_ : *rendered;
-    x->url = h.url;
-    x->key = h.key;
     const auto text = [](const nlohmann::json& j) {
         return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     };
     // The event is dumped where it is, never copied: it holds the whole raw payload.
     x->body = sink_.body ? text(sink_.body->render(normalized)) : text(normalized);
-    x->head.reserve(h.text.size() + 24);
-    x->head = h.text;
-    fmt::format_to(std::back_inserter(x->head), "{}\r\n\r\n", x->body.size());
+    x->length = fmt::format("{}\r\n\r\n", x->body.size());
     x->begin();
 }
 

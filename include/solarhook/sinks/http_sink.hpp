@@ -70,7 +70,7 @@ class http_sink final : public deliver::sink_driver {
     boost::asio::io_context& io_;
     const clock& clock_;
     boost::asio::ssl::context tls_;
-    std::optional<request_head> fixed_head_;  // a URL without placeholders: built once
+    std::shared_ptr<const request_head> fixed_head_;  // a URL without placeholders: built once
     std::map<std::string, std::vector<std::shared_ptr<connection>>> idle_;
     bool closed_ = false;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
