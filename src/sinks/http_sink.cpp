@@ -149,6 +149,7 @@ struct http_sink::exchange : std::enable_shared_from_this<exchange> {
     std::shared_ptr<connection> conn;
     std::unique_ptr<tcp::resolver> resolver;
     bool reused = false;
+    int interim = 0;  // 1xx answers read before the final one
     steady_clock::time_point deadline;
     std::function<void(deliver::attempt_result)> done;
 
@@ -278,13 +279,28 @@ struct http_sink::exchange : std::enable_shared_from_this<exchange> {
 
     void on_read(const error_code& ec, std::size_t) {
         if (ec && !(ec == http::error::body_limit && parser->is_header_done())) {
-            if (!parser->got_some()) {
+            if (!parser->got_some() && interim == 0) {
                 return retry_fresh_or_fail(ec, "reading from");
             }
             return fail(ec, "reading from");
         }
         auto& res = parser->get();
         const int status = static_cast<int>(res.result_int());
+        // An interim answer (103 Early Hints, 102 Processing) precedes the final one on
+        // the same connection (RFC 9110 15.2): taking it for the answer would mark the
+        // delivery by it and leave the final answer to be read as the next request's.
+        if (!ec && status >= 100 && status < 200 && status != 101) {
+            if (++interim > k_interim_max) {
+                return finish(deliver::attempt_result{
+                    deliver::attempt_kind::retry,
+                    fmt::format("reading from {}:{}: more than {} interim (1xx) responses",
+                                request->url.host, request->url.port, k_interim_max),
+                    {},
+                    {},
+                    {}});
+            }
+            return read();
+        }
         deliver::attempt_result r;
         r.status = status;
         r.kind = classify_status(status);
@@ -299,7 +315,7 @@ struct http_sink::exchange : std::enable_shared_from_this<exchange> {
                                                   sink->clock_.now());
             }
         }
-        if (!ec && res.keep_alive() && *alive) {
+        if (!ec && status >= 200 && res.keep_alive() && *alive) {
             sink->give_back_(request->key, std::move(conn));
         }
         finish(std::move(r));

@@ -183,6 +183,33 @@ TEST(http_sink, statuses_errors_and_timeouts) {
     EXPECT_EQ(r.kind, deliver::attempt_kind::success);
 }
 
+TEST(http_sink, interim_answers_are_skipped_and_each_attempt_gets_its_own_final_answer) {
+    test::http_recorder server;
+    boost::asio::io_context io;
+    http_sink h(http_of({{"url", server.url("/interim/1/200")}}), io);
+    for (int i = 1; i <= 3; ++i) {
+        const auto r = attempt(h, io, k_event);
+        EXPECT_EQ(r.kind, deliver::attempt_kind::success) << r.error;
+        EXPECT_EQ(r.status, 200);
+        EXPECT_EQ(json::parse(r.response, nullptr, false), json({{"n", i}})) << "attempt " << i;
+    }
+    const auto reqs = server.requests();
+    ASSERT_EQ(reqs.size(), 3u);
+    EXPECT_EQ(reqs[0]["client_port"], reqs[2]["client_port"]) << "one kept-alive connection";
+
+    http_sink failing(http_of({{"url", server.url("/interim/2/503")}}), io);
+    auto r = attempt(failing, io, k_event);
+    EXPECT_EQ(r.kind, deliver::attempt_kind::retry);
+    EXPECT_EQ(r.error, "HTTP 503");
+    // Past the bound the attempt ends: a server that never gives a final answer
+    // cannot hold it until its timeout.
+    http_sink endless(http_of({{"url", server.url("/interim/9/200")}}), io);
+    r = attempt(endless, io, k_event);
+    EXPECT_EQ(r.kind, deliver::attempt_kind::retry);
+    EXPECT_NE(r.error.find("more than 8 interim (1xx) responses"), std::string::npos) << r.error;
+    EXPECT_EQ(server.requests().size(), 5u) << "nothing sent twice";
+}
+
 TEST(http_sink, tls_is_verified_against_the_ca_store) {
     test::temp_dir pki;
     test::make_test_pki(pki.path().string());

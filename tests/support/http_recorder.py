@@ -9,6 +9,8 @@ line in --log and answers by path. Prints its port on the first line of stdout.
   /slow/<ms>                 waits <ms>, then 200
   /redirect                  302 to /ok
   /close                     200 with Connection: close
+  /interim/<n>/<code>        <n> interim 103 Early Hints answers, then <code> with body
+                             {"n": how many requests this path has had}
   /provider/apidata.php      a fake of the provider's subscription API (api_key
                              "test-api-key"; action subscribe_customer or
                              unsubscribe_customer), answering as its docs say
@@ -67,6 +69,12 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200)
         if parts[0] == "redirect":
             return self.answer(302, b"", [("Location", "/ok")])
+        if parts[0] == "interim":
+            for _ in range(int(parts[1])):
+                self.send_response_only(103)
+                self.send_header("Link", "</style.css>; rel=preload")
+                self.end_headers()
+            return self.answer(int(parts[2]), json.dumps({"n": seen}).encode())
         if parts[0] == "close":
             self.close_connection = True
             return self.answer(200, b"{}", [("Connection", "close")])

@@ -42,6 +42,7 @@ class http_sink final : public deliver::sink_driver {
   public:
     static constexpr std::size_t k_response_kept = 1024;
     static constexpr std::size_t k_response_limit = 1 << 20;  // bodies read, at most
+    static constexpr int k_interim_max = 8;  // 1xx answers skipped before the final one
 
     http_sink(const route::compiled_sink& sink, boost::asio::io_context& io,
               const clock& clk = default_clock());
