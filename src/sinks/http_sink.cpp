@@ -278,7 +278,10 @@ struct http_sink::exchange : std::enable_shared_from_this<exchange> {
     }
 
     void on_read(const error_code& ec, std::size_t) {
-        if (ec && !(ec == http::error::body_limit && parser->is_header_done())) {
+        // Once the status line and headers are in, the server has answered: a body cut
+        // short (closed, reset, stalled past the timeout, or past the read limit) keeps
+        // that answer, so a 200 is not sent again. The connection is not reused.
+        if (ec && !parser->is_header_done()) {
             if (!parser->got_some() && interim == 0) {
                 return retry_fresh_or_fail(ec, "reading from");
             }

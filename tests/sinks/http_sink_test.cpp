@@ -210,6 +210,28 @@ TEST(http_sink, interim_answers_are_skipped_and_each_attempt_gets_its_own_final_
     EXPECT_EQ(server.requests().size(), 5u) << "nothing sent twice";
 }
 
+TEST(http_sink, an_answer_whose_body_is_cut_short_keeps_its_status) {
+    test::http_recorder server;
+    boost::asio::io_context io;
+    const auto one = [&](const std::string& path, int timeout_ms) {
+        http_sink h(http_of({{"url", server.url(path)}, {"timeout_ms", timeout_ms}}), io);
+        return attempt(h, io, k_event);
+    };
+    // Closed after 10 of 100 bytes: the 200 was said, so sending again would act twice.
+    auto r = one("/cut-body/200/0", 10'000);
+    EXPECT_EQ(r.kind, deliver::attempt_kind::success) << r.error;
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.response, "0123456789");
+    // Stalled past the timeout after the headers: the same.
+    r = one("/cut-body/200/2000", 300);
+    EXPECT_EQ(r.kind, deliver::attempt_kind::success) << r.error;
+    EXPECT_EQ(r.status, 200);
+    r = one("/cut-body/503/0", 10'000);
+    EXPECT_EQ(r.kind, deliver::attempt_kind::retry);
+    EXPECT_EQ(r.error, "HTTP 503");
+    EXPECT_EQ(server.requests().size(), 3u) << "nothing sent twice";
+}
+
 TEST(http_sink, tls_is_verified_against_the_ca_store) {
     test::temp_dir pki;
     test::make_test_pki(pki.path().string());

@@ -11,6 +11,8 @@ line in --log and answers by path. Prints its port on the first line of stdout.
   /close                     200 with Connection: close
   /interim/<n>/<code>        <n> interim 103 Early Hints answers, then <code> with body
                              {"n": how many requests this path has had}
+  /cut-body/<code>/<ms>      <code> announcing a 100-byte body, 10 bytes of it, then after
+                             <ms> the connection closed
   /provider/apidata.php      a fake of the provider's subscription API (api_key
                              "test-api-key"; action subscribe_customer or
                              unsubscribe_customer), answering as its docs say
@@ -75,6 +77,15 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_header("Link", "</style.css>; rel=preload")
                 self.end_headers()
             return self.answer(int(parts[2]), json.dumps({"n": seen}).encode())
+        if parts[0] == "cut-body":
+            self.send_response(int(parts[1]))
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            self.wfile.write(b"0123456789")
+            self.wfile.flush()
+            time.sleep(int(parts[2]) / 1000)
+            self.close_connection = True
+            return
         if parts[0] == "close":
             self.close_connection = True
             return self.answer(200, b"{}", [("Connection", "close")])
