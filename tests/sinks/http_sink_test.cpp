@@ -210,6 +210,27 @@ TEST(http_sink, interim_answers_are_skipped_and_each_attempt_gets_its_own_final_
     EXPECT_EQ(server.requests().size(), 5u) << "nothing sent twice";
 }
 
+TEST(http_sink, a_101_is_permanent_and_its_connection_is_not_reused) {
+    test::http_recorder server;
+    boost::asio::io_context io;
+    // One sink, so one pool: the status comes from the event.
+    http_sink h(http_of({{"url", server.url("/status/{customer_id}")}}, "customer_status_change"),
+                io);
+    auto ev = k_event;
+    ev["customer_id"] = 101;
+    auto r = attempt(h, io, ev);
+    EXPECT_EQ(r.kind, deliver::attempt_kind::permanent);
+    EXPECT_EQ(r.status, 101);
+    // After a protocol switch the connection speaks something else (here, the bytes
+    // the server sent after the 101): the next attempt must not read them.
+    ev["customer_id"] = 200;
+    r = attempt(h, io, ev);
+    EXPECT_EQ(r.kind, deliver::attempt_kind::success) << r.error;
+    const auto reqs = server.requests();
+    ASSERT_EQ(reqs.size(), 2u);
+    EXPECT_NE(reqs[0]["client_port"], reqs[1]["client_port"]) << "a new connection";
+}
+
 TEST(http_sink, an_answer_whose_body_is_cut_short_keeps_its_status) {
     test::http_recorder server;
     boost::asio::io_context io;
