@@ -4,7 +4,6 @@
 #include <future>
 
 #include "solarhook/core/thread_name.hpp"
-#include "solarhook/core/thread_priority.hpp"
 #include "solarhook/log/structured.hpp"
 
 namespace solarhook::deliver {
@@ -30,7 +29,6 @@ void engine::start(std::shared_ptr<const route::router> r) {
     });
     thread_ = std::thread([this] {
         name_this_thread("sh-deliver");
-        lower_this_thread_priority();  // its children (exec sinks) inherit it
         for (;;) {
             try {
                 io_.run();

@@ -7,7 +7,6 @@
 #include <iterator>
 
 #include "solarhook/core/thread_name.hpp"
-#include "solarhook/core/thread_priority.hpp"
 #include "solarhook/decode/decoder.hpp"
 #include "solarhook/log/structured.hpp"
 
@@ -33,7 +32,6 @@ void durable_inbox::start() {
     release_unrouted_();
     dispatcher_ = std::thread([this] {
         name_this_thread("sh-dispatch");
-        lower_this_thread_priority();
         run();
     });
 }

@@ -1,7 +1,6 @@
 #include "solarhook/pipeline/worker_pool.hpp"
 
 #include "solarhook/core/thread_name.hpp"
-#include "solarhook/core/thread_priority.hpp"
 
 namespace solarhook {
 
@@ -28,7 +27,6 @@ void worker_pool::start() {
     for (unsigned i = 0; i < count_; ++i) {
         threads_.emplace_back([this] {
             name_this_thread("sh-worker");
-            lower_this_thread_priority();
             run();
         });
     }

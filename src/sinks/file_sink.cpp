@@ -1,7 +1,6 @@
 #include "solarhook/sinks/file_sink.hpp"
 
 #include "solarhook/core/thread_name.hpp"
-#include "solarhook/core/thread_priority.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -23,7 +22,6 @@ file_sink::file_sink(const sink_config& cfg, boost::asio::io_context& io)
       io_(io) {
     thread_ = std::thread([this] {
         name_this_thread("sh-file");
-        lower_this_thread_priority();
         run_();
     });
 }

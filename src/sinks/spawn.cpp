@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <csignal>
@@ -153,6 +155,15 @@ spawned_child spawn_child(const std::string& exe, const std::vector<std::string>
     if (rc != 0) {
         ec.assign(rc, boost::system::system_category());
         return {};
+    }
+    // Behind the daemon's own work: when CPU is short, the answers to the sender go
+    // first. The child has exec'd when posix_spawn returns, so this lands within its
+    // first moments; a child that is gone already has nothing left to lower.
+    errno = 0;
+    const int nice = ::getpriority(PRIO_PROCESS, static_cast<id_t>(out.pid));
+    if (errno == 0) {
+        (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(out.pid),
+                            std::min(nice + k_child_nice_steps, 19));
     }
     // The child is watched through its pidfd. Without one it could be neither waited
     // for nor timed out, so it is ended at once and the start reported as failed (the

@@ -1,17 +1,11 @@
 #include "solarhook/deliver/engine.hpp"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <boost/asio/post.hpp>
-#include <cerrno>
 #include <mutex>
 
 #include "solarhook/config/config.hpp"
-#include "solarhook/core/thread_priority.hpp"
 #include "solarhook/deliver/journal.hpp"
 #include "solarhook/store/group_committer.hpp"
 #include "support/log_capture.hpp"
@@ -31,7 +25,6 @@ struct scripted {
     std::function<attempt_kind(const std::string& sink, int n, int attempt)> answer =
         [](const std::string&, int, int) { return attempt_kind::success; };
     std::map<std::pair<std::string, int>, int> tries;
-    std::vector<int> nice_seen;  // the attempting thread's nice value, per attempt
 
     std::vector<std::string> seen() {
         std::lock_guard lock(mutex);
@@ -51,9 +44,6 @@ class scripted_driver final : public sink_driver {
             std::lock_guard lock(s_.mutex);
             const int attempt = ++s_.tries[{sink_, n}];
             s_.attempts.push_back(sink_ + ":" + std::to_string(n));
-            errno = 0;
-            const int nice = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
-            s_.nice_seen.push_back(errno == 0 ? nice : -100);
             kind = s_.answer(sink_, n, attempt);
         }
         boost::asio::post(io_, [kind, done = std::move(done)] {
@@ -126,23 +116,6 @@ TEST(engine, one_customer_waits_for_its_failing_delivery_while_others_go_on) {
     EXPECT_EQ(e.counts()["crm"].retried, 2u);
     EXPECT_EQ(logs.count("delivery will be retried"), 2u);
     e.stop(1s);
-}
-
-TEST(engine, attempts_run_behind_the_acknowledgement_path) {
-    errno = 0;
-    const int base = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
-    ASSERT_EQ(errno, 0);
-    ASSERT_LT(base, 19) << "at nice 19 the lowering cannot be seen";
-    scripted s;
-    memory_journal j;
-    system_clock clk;
-    engine e(j, clk, factory(s), {4096, 20ms});
-    e.start(router_of(k_two_sinks));
-    e.submit({job_of(1, "crm", "A", 1)});
-    ASSERT_TRUE(test::eventually([&] { return e.counts()["crm"].delivered == 1; }));
-    e.stop(1s);
-    ASSERT_EQ(s.nice_seen.size(), 1u);
-    EXPECT_EQ(s.nice_seen[0], std::min(base + k_background_nice, 19));
 }
 
 TEST(engine, a_failing_sink_does_not_hold_up_or_repeat_another) {

@@ -1,15 +1,7 @@
 #include "solarhook/pipeline/worker_pool.hpp"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <atomic>
-#include <cerrno>
-
-#include "solarhook/core/thread_priority.hpp"
 #include "support/log_capture.hpp"
 #include "support/test_service.hpp"
 
@@ -88,37 +80,6 @@ TEST(worker_pool, a_batch_is_flushed_before_any_of_it_is_reported_and_a_failed_f
         EXPECT_EQ(pool.failed(), fail ? 3u : 0u);
     }
     EXPECT_EQ(logs.count("handler flush failed"), 1u);
-}
-
-// A handler that notes the nice value of the thread it runs on.
-class nice_recording_handler final : public handler {
-  public:
-    std::string_view name() const override { return "nice"; }
-    std::atomic<int> seen{-100};
-
-  protected:
-    void handle_(const queued_event&) override {
-        errno = 0;
-        const int n = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
-        seen = errno == 0 ? n : -101;
-    }
-};
-
-TEST(worker_pool, handlers_run_behind_the_acknowledgement_path) {
-    errno = 0;
-    const int base = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
-    ASSERT_EQ(errno, 0);
-    ASSERT_LT(base, 19) << "at nice 19 the lowering cannot be seen";
-    event_queue q(100);
-    auto h = std::make_shared<nice_recording_handler>();
-    worker_pool pool(q, {h}, 1);
-    enqueue(q, "x", 1);
-    pool.start();
-    ASSERT_TRUE(pool.stop(5s).complete);
-    EXPECT_EQ(h->seen.load(), std::min(base + k_background_nice, 19));
-    errno = 0;
-    EXPECT_EQ(::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid())), base)
-        << "the caller's own thread keeps its priority";
 }
 
 TEST(worker_pool, stop_drains_the_queue_before_returning) {

@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <fstream>
 #include <set>
@@ -54,6 +56,24 @@ TEST(spawn, the_child_gets_exactly_the_environment_given) {
     EXPECT_EQ(read_all(c.pipes.stdout_read), "A=1\nB=two\n");
     ::close(c.pipes.stderr_read);
     EXPECT_EQ(exit_code_of(c), 0);
+}
+
+int nice_of(pid_t id) {
+    errno = 0;
+    const int n = ::getpriority(PRIO_PROCESS, static_cast<id_t>(id));
+    EXPECT_EQ(errno, 0) << "no such process " << id;
+    return n;
+}
+
+TEST(spawn, the_child_runs_below_its_parent) {
+    const int parent = nice_of(::gettid());
+    ASSERT_LT(parent, 19) << "at nice 19 the lowering cannot be seen";
+    boost::system::error_code ec;
+    auto c = spawn_child("/bin/sleep", {"sleep", "30"}, {}, "", ec);
+    ASSERT_FALSE(ec) << ec.message();
+    EXPECT_EQ(nice_of(c.pid), std::min(parent + k_child_nice_steps, 19));
+    EXPECT_EQ(nice_of(::gettid()), parent) << "the parent keeps its own";
+    end_child(c);  // kills and reaps it, closes its descriptors
 }
 
 // A large event is no harder than a small one, and the child cannot alter it.

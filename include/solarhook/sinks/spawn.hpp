@@ -1,9 +1,10 @@
 // Starts a child for the exec sink with posix_spawn: its stdin a sealed memfd
 // holding the input (read like a redirected file, nothing for the parent to feed),
 // stdout and stderr on pipes, every other descriptor closed, an empty signal mask
-// and every signal at its default. The child never writes the parent's memory (glibc runs it on a
-// stack of its own), which Boost.Process's own fork and vfork launchers do: they
-// rebuild the io_context's reactor in the child, in memory a vfork child shares.
+// and every signal at its default, k_child_nice_steps nice steps below the parent.
+// The child never writes the parent's memory (glibc runs it on a stack of its own),
+// which Boost.Process's own fork and vfork launchers do: they rebuild the
+// io_context's reactor in the child, in memory a vfork child shares.
 #pragma once
 
 #include <sys/types.h>
@@ -14,6 +15,9 @@
 #include <vector>
 
 namespace solarhook::sinks {
+
+// How much lower than the daemon a command runs (its nice value, at most 19).
+inline constexpr int k_child_nice_steps = 5;
 
 // The parent's ends of the child's output pipes, close-on-exec, none below 3.
 struct child_pipes {
