@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "solarhook/sinks/spawn.hpp"
 #include "solarhook/store/event_store.hpp"
 #include "support/child_process.hpp"
 #include "support/daemon_log.hpp"
@@ -90,7 +91,7 @@ TEST(routing_daemon, an_exec_command_runs_below_the_daemon) {
     const int daemon_nice = ::getpriority(PRIO_PROCESS, 0);  // the daemon inherits it
     ASSERT_EQ(errno, 0);
     ASSERT_LT(daemon_nice, 19) << "at nice 19 the lowering cannot be seen";
-    const auto want = std::to_string(std::min(daemon_nice + 5, 19));
+    const auto want = std::to_string(std::min(daemon_nice + sinks::k_child_nice_steps, 19));
     test::temp_dir dir;
     const auto cfg = dir.file("c.json");
     const auto out = dir.file("nice.txt");
