@@ -2,7 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 namespace solarhook::store {
@@ -158,6 +163,7 @@ event_store::event_store(const std::string& path, durability d,
                          std::chrono::milliseconds busy_timeout, std::size_t dedup_max_keys)
     : event_store(path, database::mode::read_write_create, busy_timeout) {
     dedup_max_keys_ = dedup_max_keys;
+    durability_ = d;
     db_.exec("PRAGMA journal_mode=WAL");
     // full: fsync the WAL on every commit (survives power loss). normal: fsync only at
     // checkpoints (survives a process crash; the last commits may be lost on power loss).
@@ -229,6 +235,49 @@ void event_store::migrate() {
         // A step that copied a table (or the rebuild) left a WAL as large as the
         // table, and SQLite keeps a WAL file at its largest size: give that back now.
         db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    }
+}
+
+event_store::~event_store() {
+    if (wal_fd_ >= 0) {
+        ::close(wal_fd_);
+    }
+}
+
+bool event_store::defer_wal_sync() {
+    if (durability_ != durability::full || wal_fd_ >= 0) {
+        return false;
+    }
+    // The WAL exists: opening the store ran at least the journal_mode read.
+    const char* wal = sqlite3_filename_wal(sqlite3_db_filename(db_.handle(), "main"));
+    const int fd = wal != nullptr ? ::open(wal, O_RDONLY | O_CLOEXEC) : -1;
+    if (fd < 0) {
+        throw store_error(SQLITE_CANTOPEN,
+                          fmt::format("cannot open the WAL to sync it: {}", std::strerror(errno)));
+    }
+    // SQLite syncs the directory when it first syncs a new WAL itself; from here on
+    // that may come only at a checkpoint, so the file's name is made durable now.
+    const auto dir = std::filesystem::path(wal).parent_path();
+    const int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const bool dir_synced = dir_fd >= 0 && ::fsync(dir_fd) == 0;
+    const int err = errno;
+    if (dir_fd >= 0) {
+        ::close(dir_fd);
+    }
+    if (!dir_synced) {
+        ::close(fd);
+        throw store_error(SQLITE_IOERR,
+                          fmt::format("cannot sync the WAL's directory: {}", std::strerror(err)));
+    }
+    db_.exec("PRAGMA synchronous=NORMAL");
+    wal_fd_ = fd;
+    return true;
+}
+
+void event_store::sync_wal() const {
+    if (wal_fd_ >= 0 && ::fdatasync(wal_fd_) != 0) {
+        throw store_error(SQLITE_IOERR,
+                          fmt::format("fdatasync of the WAL failed: {}", std::strerror(errno)));
     }
 }
 

@@ -10,8 +10,19 @@
 
 namespace solarhook::store {
 
-group_committer::group_committer(event_store& store, options opts, commit_observer on_commit)
-    : store_(store), opts_(opts), on_commit_(std::move(on_commit)), writer_([this] {
+group_committer::group_committer(event_store& store, options opts, commit_observer on_commit,
+                                 std::function<void()> sync_wal)
+    : store_(store),
+      opts_(opts),
+      on_commit_(std::move(on_commit)),
+      sync_wal_(std::move(sync_wal)),
+      deferred_sync_(store_.defer_wal_sync() || static_cast<bool>(sync_wal_)),
+      syncer_(deferred_sync_ ? std::thread([this] {
+          name_this_thread("sh-sync");
+          sync_run_();
+      })
+                             : std::thread()),
+      writer_([this] {
           name_this_thread("sh-writer");
           run();
       }) {}
@@ -32,9 +43,10 @@ group_committer::~group_committer() {
 }
 
 void group_committer::submit(op o, done d, urgency u) {
+    std::optional<store_error> refused;
     {
         std::lock_guard lock(mutex_);
-        if (!stopping_) {
+        if (!stopping_ && !sync_failed_) {
             pending_.push_back(waiting{std::move(o), std::move(d), u});
             requests_pending_ += u == urgency::request ? 1 : 0;
             if (wake_needed_()) {
@@ -42,8 +54,9 @@ void group_committer::submit(op o, done d, urgency u) {
             }
             return;
         }
+        refused = sync_failed_;
     }
-    d(store_error(SQLITE_MISUSE, "the store is shutting down"));
+    d(refused ? *refused : store_error(SQLITE_MISUSE, "the store is shutting down"));
 }
 
 void group_committer::stop() {
@@ -54,6 +67,14 @@ void group_committer::stop() {
     wake_.notify_all();
     if (writer_.joinable()) {
         writer_.join();
+    }
+    {
+        std::lock_guard lock(sync_mutex_);
+        sync_stopping_ = true;
+    }
+    sync_wake_.notify_all();
+    if (syncer_.joinable()) {
+        syncer_.join();  // after the writer: its last batch is answered first
     }
 }
 
@@ -104,7 +125,11 @@ void group_committer::run_batch_(std::vector<std::pair<op, done>>& batch) {
     std::iota(live.begin(), live.end(), std::size_t{0});
     std::vector<std::optional<store_error>> result(batch.size());
     std::optional<store_error> failure;  // the store's, for every live operation
-    while (!live.empty()) {
+    {
+        std::lock_guard lock(mutex_);
+        failure = sync_failed_;  // submitted before the sync failed: not run
+    }
+    while (!live.empty() && !failure) {
         std::size_t current = live.size();  // index into `live` of the running op
         try {
             store_.begin();
@@ -130,18 +155,50 @@ void group_committer::run_batch_(std::vector<std::pair<op, done>>& batch) {
         for (auto i : live) {
             result[i] = failure;
         }
-        last_failure_ = std::chrono::steady_clock::now().time_since_epoch().count();
     } else if (!live.empty()) {
         ++commits_;
         ops_ += live.size();
-        if (on_commit_) {
-            on_commit_(std::chrono::steady_clock::now() - began, live.size());
+    }
+    answers a;
+    a.callers.reserve(batch.size());
+    for (auto& b : batch) {
+        a.callers.push_back(std::move(b.second));
+    }
+    a.results = std::move(result);
+    a.committed = !failure && !live.empty();
+    a.store_failed = failure.has_value();
+    a.began = began;
+    if (!deferred_sync_) {
+        answer_(a, std::nullopt);  // COMMIT synced the WAL itself, if it had to
+        return;
+    }
+    {
+        std::lock_guard lock(sync_mutex_);
+        unsynced_.push_back(std::move(a));
+    }
+    sync_wake_.notify_one();
+}
+
+void group_committer::answer_(answers& a, const std::optional<store_error>& sync_failure) {
+    if (a.committed && sync_failure) {
+        for (auto& r : a.results) {
+            if (!r) {
+                r = sync_failure;
+            }
         }
     }
-    healthy_ = !failure;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
+    const bool failed = a.store_failed || (a.committed && sync_failure);
+    if (failed) {
+        last_failure_ = std::chrono::steady_clock::now().time_since_epoch().count();
+    } else if (a.committed && on_commit_) {
+        const auto ops = static_cast<std::size_t>(
+            std::count_if(a.results.begin(), a.results.end(), [](const auto& r) { return !r; }));
+        on_commit_(std::chrono::steady_clock::now() - a.began, ops);
+    }
+    healthy_ = !failed;
+    for (std::size_t i = 0; i < a.callers.size(); ++i) {
         try {
-            batch[i].second(result[i]);
+            a.callers[i](a.results[i]);
         } catch (const std::exception& e) {
             // The writer must outlive any caller's mistake: one escaping exception
             // here would end the process.
@@ -149,6 +206,52 @@ void group_committer::run_batch_(std::vector<std::pair<op, done>>& batch) {
         } catch (...) {
             log::error("a store callback threw", {{"error", "unknown exception"}});
         }
+    }
+}
+
+void group_committer::sync_run_() {
+    std::deque<answers> batch;
+    for (;;) {
+        {
+            std::unique_lock lock(sync_mutex_);
+            sync_wake_.wait(lock, [this] { return sync_stopping_ || !unsynced_.empty(); });
+            if (unsynced_.empty()) {
+                return;
+            }
+            batch.swap(unsynced_);
+        }
+        // One sync covers every commit before it began: all the batches taken.
+        std::optional<store_error> failure;
+        {
+            std::lock_guard lock(mutex_);
+            failure = sync_failed_;
+        }
+        const bool any_committed =
+            std::any_of(batch.begin(), batch.end(), [](const answers& a) { return a.committed; });
+        if (any_committed && !failure) {
+            try {
+                if (sync_wal_) {
+                    sync_wal_();
+                } else {
+                    store_.sync_wal();
+                }
+            } catch (...) {
+                failure = as_store_error(std::current_exception());
+                // Committed rows may now be readable but not on disk, and a sync
+                // retried after a failure can report success without writing them
+                // (the kernel may have dropped the pages): refuse all further work.
+                log::error(
+                    "the WAL could not be synced: the store refuses every write "
+                    "until solarhook is restarted",
+                    {{"error", failure->what()}});
+                std::lock_guard lock(mutex_);
+                sync_failed_ = failure;
+            }
+        }
+        for (auto& a : batch) {
+            answer_(a, failure);
+        }
+        batch.clear();
     }
 }
 

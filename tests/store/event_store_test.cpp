@@ -399,5 +399,22 @@ TEST(event_store, list_filters_and_stats) {
     EXPECT_EQ(st.dedup_keys, 2);
 }
 
+TEST(event_store, only_full_durability_takes_the_wal_sync_out_of_commit) {
+    test::temp_dir dir;
+    event_store s(dir.file("a.db"), durability::normal, 1s);
+    EXPECT_FALSE(s.defer_wal_sync());
+    event_store f(dir.file("b.db"), durability::full, 1s);
+    auto level = [](event_store& st) {
+        auto q = st.db().prepare("PRAGMA synchronous");
+        q.step();
+        return q.int_at(0);
+    };
+    EXPECT_EQ(level(f), 2);  // FULL until the committer takes the sync over
+    EXPECT_TRUE(f.defer_wal_sync());
+    EXPECT_EQ(level(f), 1);  // NORMAL: COMMIT leaves the sync to sync_wal()
+    EXPECT_FALSE(f.defer_wal_sync());
+    EXPECT_NO_THROW(f.sync_wal());
+}
+
 }  // namespace
 }  // namespace solarhook::store

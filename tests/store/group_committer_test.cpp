@@ -196,6 +196,101 @@ TEST(group_committer, stop_answers_everything_submitted) {
     EXPECT_EQ(s.stats().dedup_keys, 50);
 }
 
+// A disk whose sync the test holds: sync() blocks until release(), the first time.
+struct held_sync {
+    std::mutex m;
+    std::condition_variable cv;
+    int entered = 0;
+    bool released = false;
+    std::function<void()> fn() {
+        return [this] {
+            std::unique_lock lock(m);
+            if (++entered == 1) {
+                cv.notify_all();
+                cv.wait(lock, [&] { return released; });
+            }
+        };
+    }
+    bool wait_entered() {
+        std::unique_lock lock(m);
+        return cv.wait_for(lock, 10s, [&] { return entered > 0; });
+    }
+    void release() {
+        std::lock_guard lock(m);
+        released = true;
+        cv.notify_all();
+    }
+};
+
+// Whether another connection sees the key's event, waiting up to 10 s for it.
+bool committed_soon(const std::string& db, const std::string& key) {
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    database reader(db, database::mode::read_only);
+    auto q = reader.prepare("SELECT COUNT(*) FROM events WHERE dedup_key=?1");
+    do {
+        q.bind(1, key);
+        const bool seen = q.step() && q.int_at(0) == 1;
+        q.reset();
+        if (seen) {
+            return true;
+        }
+        std::this_thread::yield();
+    } while (std::chrono::steady_clock::now() < until);
+    return false;
+}
+
+TEST(group_committer, a_commit_is_answered_after_the_wal_sync_while_the_writer_goes_on) {
+    test::temp_dir dir;
+    event_store s(dir.file("a.db"), durability::full, 1s);
+    held_sync disk;
+    group_committer gc(s, {64, 0us}, {}, disk.fn());
+    std::mutex m;
+    std::vector<std::string> answered;
+    auto note = [&](std::string key) {
+        return [&, key](const std::optional<store_error>& e) {
+            std::lock_guard lock(m);
+            answered.push_back(e ? "failed " + key : key);
+        };
+    };
+    gc.submit(insert("a"), note("a"));
+    ASSERT_TRUE(disk.wait_entered());
+    ASSERT_TRUE(committed_soon(dir.file("a.db"), "a"));
+    gc.submit(insert("b"), note("b"));
+    // b commits while a's sync is still held: the writer does not wait for the disk.
+    EXPECT_TRUE(committed_soon(dir.file("a.db"), "b"));
+    {
+        std::lock_guard lock(m);
+        EXPECT_TRUE(answered.empty()) << "answered before the WAL was synced";
+    }
+    disk.release();
+    gc.stop();
+    EXPECT_EQ(answered, (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(gc.commits(), 2u);
+    EXPECT_TRUE(gc.healthy());
+}
+
+TEST(group_committer, a_failed_wal_sync_fails_its_batch_and_every_later_write) {
+    test::temp_dir dir;
+    event_store s(dir.file("a.db"), durability::full, 1s);
+    group_committer gc(s, {64, 0us, 0ms}, {},
+                       [] { throw store_error(SQLITE_IOERR, "fdatasync: EIO"); });
+    waiter w;
+    gc.submit(insert("a"), w.cb());
+    ASSERT_TRUE(w.wait(1));
+    EXPECT_EQ(w.failed, 1);
+    EXPECT_EQ(w.last_code, SQLITE_IOERR);
+    EXPECT_FALSE(gc.healthy());
+    // A later write is refused at once, not committed and then reported as failed.
+    waiter later;
+    gc.submit(insert("b"), later.cb());
+    ASSERT_TRUE(later.wait(1));
+    EXPECT_EQ(later.failed, 1);
+    EXPECT_EQ(later.last_code, SQLITE_IOERR);
+    EXPECT_FALSE(gc.healthy());
+    EXPECT_EQ(gc.commits(), 1u);
+    EXPECT_FALSE(s.get(2).has_value());
+}
+
 }  // namespace
 }  // namespace solarhook::store
 

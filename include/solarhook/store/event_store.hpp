@@ -144,6 +144,16 @@ class event_store {
     void commit();
     void rollback() noexcept;
 
+    // Full durability with the WAL's fsync taken out of COMMIT, so that the writer
+    // can run the next transaction while the disk syncs this one: from here on this
+    // connection commits with synchronous=NORMAL, and a transaction is durable once
+    // a sync_wal() that began after its commit returns. False, and nothing changed,
+    // unless the store was opened with durability full.
+    bool defer_wal_sync();
+    // fdatasync of the WAL file through a descriptor of its own, so another thread
+    // may call it while the connection writes. Throws store_error (SQLITE_IOERR).
+    void sync_wal() const;
+
     // Reads the live keys into the index. insert_event does it on first use; the
     // daemon calls it at startup so the first request does not wait for it.
     void load_dedup_keys(millis now);
@@ -225,6 +235,10 @@ class event_store {
 
     database& db() noexcept { return db_; }
 
+    ~event_store();
+    event_store(const event_store&) = delete;
+    event_store& operator=(const event_store&) = delete;
+
   private:
     event_store(const std::string& path, database::mode m, std::chrono::milliseconds busy_timeout);
     void migrate();
@@ -234,6 +248,8 @@ class event_store {
     std::vector<stored_event> query(statement& st);
 
     database db_;
+    durability durability_ = durability::full;
+    int wal_fd_ = -1;  // for sync_wal(), once defer_wal_sync() opened it
     std::size_t dedup_max_keys_ = 1'000'000;
     std::int64_t quarantine_max_rows_ = std::numeric_limits<std::int64_t>::max();
     std::int64_t quarantine_max_bytes_ = std::numeric_limits<std::int64_t>::max();

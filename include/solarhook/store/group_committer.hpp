@@ -6,6 +6,9 @@
 // others run again without it. A failure of the store (disk full, I/O, busy) or
 // of the commit fails the whole batch; healthy() stays false until a commit
 // succeeds and at least `unhealthy_hold` has passed since the last failure.
+// With durability full, a second thread syncs the WAL while the writer runs the
+// next batch, and a batch is answered only after a sync that followed its commit.
+// A failed sync cannot be undone: every later operation fails, until a restart.
 #pragma once
 
 #include <atomic>
@@ -41,11 +44,13 @@ class group_committer {
         std::size_t background_batch = 64;
     };
     enum class urgency { request, background };
-    // After each successful commit, on the writer thread: its duration (begin to
+    // After each successful commit, once it is durable: its duration (begin to
     // fsync) and its operations. For metrics; must not throw or block.
     using commit_observer = std::function<void(std::chrono::nanoseconds, std::size_t)>;
 
-    group_committer(event_store& store, options opts, commit_observer on_commit = {});
+    // sync_wal replaces store.sync_wal(), for tests of a failing or slow disk.
+    group_committer(event_store& store, options opts, commit_observer on_commit = {},
+                    std::function<void()> sync_wal = {});
     ~group_committer();
     group_committer(const group_committer&) = delete;
     group_committer& operator=(const group_committer&) = delete;
@@ -59,8 +64,18 @@ class group_committer {
     std::uint64_t ops_committed() const noexcept { return ops_.load(); }
 
   private:
+    // A batch's answers, given once its commit is durable.
+    struct answers {
+        std::vector<done> callers;
+        std::vector<std::optional<store_error>> results;
+        bool committed = false;     // holds a commit that the WAL's sync must cover
+        bool store_failed = false;  // the store or the commit failed the batch
+        std::chrono::steady_clock::time_point began;
+    };
     void run();
     void run_batch_(std::vector<std::pair<op, done>>& batch);
+    void answer_(answers& a, const std::optional<store_error>& sync_failure);
+    void sync_run_();
 
     event_store& store_;
     const options opts_;
@@ -85,6 +100,15 @@ class group_committer {
     std::atomic<std::uint64_t> commits_{0};
     std::atomic<std::uint64_t> ops_{0};
     commit_observer on_commit_;
+    std::function<void()> sync_wal_;
+    // Set once, before the threads start: the sync runs apart from the commit.
+    bool deferred_sync_ = false;
+    std::mutex sync_mutex_;
+    std::condition_variable sync_wake_;
+    std::deque<answers> unsynced_;
+    bool sync_stopping_ = false;
+    std::optional<store_error> sync_failed_;  // latched, under mutex_
+    std::thread syncer_;
     std::thread writer_;
 };
 
