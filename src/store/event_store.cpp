@@ -165,8 +165,9 @@ event_store::event_store(const std::string& path, durability d,
     dedup_max_keys_ = dedup_max_keys;
     durability_ = d;
     db_.exec("PRAGMA journal_mode=WAL");
-    // full: fsync the WAL on every commit (survives power loss). normal: fsync only at
-    // checkpoints (survives a process crash; the last commits may be lost on power loss).
+    // full: fsync the WAL on every commit (survives power loss); the group committer
+    // moves that fsync out of COMMIT (defer_wal_sync). normal: fsync only at checkpoints
+    // (survives a process crash; the last commits may be lost on power loss).
     db_.exec(d == durability::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     db_.exec("PRAGMA foreign_keys=ON");
     // A checkpointed WAL is cut back to this size instead of staying at its largest.

@@ -117,18 +117,15 @@ store_error as_store_error(const std::exception_ptr& thrown) {
 
 }  // namespace
 
-void group_committer::run_batch_(std::vector<std::pair<op, done>>& batch) {
+void group_committer::run_batch_(std::vector<std::pair<op, done>>& batch,
+                                 std::optional<store_error> failure) {
     const auto began = std::chrono::steady_clock::now();
     // Which operations are still in the transaction; one that fails on its own is
     // answered with its error and the rest run again without it.
     std::vector<std::size_t> live(batch.size());
     std::iota(live.begin(), live.end(), std::size_t{0});
     std::vector<std::optional<store_error>> result(batch.size());
-    std::optional<store_error> failure;  // the store's, for every live operation
-    {
-        std::lock_guard lock(mutex_);
-        failure = sync_failed_;  // submitted before the sync failed: not run
-    }
+    // `failure`: the store's, for every live operation; set already, the batch is not run
     while (!live.empty() && !failure) {
         std::size_t current = live.size();  // index into `live` of the running op
         try {
@@ -211,6 +208,7 @@ void group_committer::answer_(answers& a, const std::optional<store_error>& sync
 
 void group_committer::sync_run_() {
     std::deque<answers> batch;
+    std::optional<store_error> failure;  // latched: once set, no sync runs again
     for (;;) {
         {
             std::unique_lock lock(sync_mutex_);
@@ -221,11 +219,6 @@ void group_committer::sync_run_() {
             batch.swap(unsynced_);
         }
         // One sync covers every commit before it began: all the batches taken.
-        std::optional<store_error> failure;
-        {
-            std::lock_guard lock(mutex_);
-            failure = sync_failed_;
-        }
         const bool any_committed =
             std::any_of(batch.begin(), batch.end(), [](const answers& a) { return a.committed; });
         if (any_committed && !failure) {
@@ -245,7 +238,7 @@ void group_committer::sync_run_() {
                     "until solarhook is restarted",
                     {{"error", failure->what()}});
                 std::lock_guard lock(mutex_);
-                sync_failed_ = failure;
+                sync_failed_ = failure;  // for submit() and the writer
             }
         }
         for (auto& a : batch) {
@@ -271,6 +264,7 @@ bool group_committer::wake_needed_() const {
 
 void group_committer::run() {
     std::vector<std::pair<op, done>> batch;
+    std::optional<store_error> latched;  // the failed sync's: the batch is not run
     for (;;) {
         {
             std::unique_lock lock(mutex_);
@@ -298,8 +292,9 @@ void group_committer::run() {
                 pending_.pop_front();
             }
             waiting_for_ = waiting_for::nothing;
+            latched = sync_failed_;
         }
-        run_batch_(batch);
+        run_batch_(batch, latched);
         batch.clear();
     }
 }

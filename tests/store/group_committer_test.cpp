@@ -274,19 +274,17 @@ TEST(group_committer, a_failed_wal_sync_fails_its_batch_and_every_later_write) {
     event_store s(dir.file("a.db"), durability::full, 1s);
     group_committer gc(s, {64, 0us, 0ms}, {},
                        [] { throw store_error(SQLITE_IOERR, "fdatasync: EIO"); });
-    waiter w;
-    gc.submit(insert("a"), w.cb());
-    ASSERT_TRUE(w.wait(1));
-    EXPECT_EQ(w.failed, 1);
-    EXPECT_EQ(w.last_code, SQLITE_IOERR);
-    EXPECT_FALSE(gc.healthy());
+    auto fails_with_io_error = [&](const std::string& key) {
+        waiter w;
+        gc.submit(insert(key), w.cb());
+        ASSERT_TRUE(w.wait(1));
+        EXPECT_EQ(w.failed, 1);
+        EXPECT_EQ(w.last_code, SQLITE_IOERR);
+        EXPECT_FALSE(gc.healthy());
+    };
+    fails_with_io_error("a");  // committed, then its sync failed
     // A later write is refused at once, not committed and then reported as failed.
-    waiter later;
-    gc.submit(insert("b"), later.cb());
-    ASSERT_TRUE(later.wait(1));
-    EXPECT_EQ(later.failed, 1);
-    EXPECT_EQ(later.last_code, SQLITE_IOERR);
-    EXPECT_FALSE(gc.healthy());
+    fails_with_io_error("b");
     EXPECT_EQ(gc.commits(), 1u);
     EXPECT_FALSE(s.get(2).has_value());
 }

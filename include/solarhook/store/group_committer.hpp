@@ -73,7 +73,7 @@ class group_committer {
         std::chrono::steady_clock::time_point began;
     };
     void run();
-    void run_batch_(std::vector<std::pair<op, done>>& batch);
+    void run_batch_(std::vector<std::pair<op, done>>& batch, std::optional<store_error> failure);
     void answer_(answers& a, const std::optional<store_error>& sync_failure);
     void sync_run_();
 
